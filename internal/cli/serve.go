@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"renkei/internal/api"
+	"renkei/internal/app"
+	"renkei/internal/config"
+	"renkei/internal/jobs"
+	"renkei/internal/store"
+	"renkei/internal/web"
+)
+
+// Server is one running Renkei: the HTTP surfaces and the job runner over
+// one store.
+type Server struct {
+	Config  config.Config
+	Store   *store.Store
+	App     *app.App
+	Runner  *jobs.Runner
+	Log     *slog.Logger
+	handler http.Handler
+	started time.Time
+	metrics *metrics
+}
+
+// NewServer opens and migrates the database and builds the handlers.
+func NewServer(ctx context.Context, c config.Config, log *slog.Logger) (*Server, error) {
+	s, err := openStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	a := newApp(s, c, log)
+	srv := &Server{Config: c, Store: s, App: a, Log: log, started: time.Now(), metrics: newMetrics()}
+	srv.Runner = jobs.NewRunner(s, a.JobHandlers(), nil, log)
+	assets, err := web.NewAssets()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	webH, err := web.New(web.Config{App: a, Assets: assets, TrustedProxies: c.TrustedProxies, Wake: srv.Runner.Wake})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	apiH := api.New(api.Config{App: a, TrustedProxies: c.TrustedProxies, Wake: srv.Runner.Wake})
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", apiH)
+	mux.HandleFunc("GET /healthz", srv.healthz)
+	mux.HandleFunc("GET /metrics", srv.serveMetrics)
+	mux.Handle("/", webH)
+	srv.handler = srv.metrics.wrap(mux)
+	return srv, nil
+}
+
+// Handler is the whole HTTP surface.
+func (srv *Server) Handler() http.Handler { return srv.handler }
+
+// Close closes the database.
+func (srv *Server) Close() error { return srv.Store.Close() }
+
+func (srv *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Cache-Control", "no-store")
+	if err := srv.Store.Ping(ctx); err != nil {
+		srv.Log.Error("health check", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// Serve runs the HTTP server and the job runner on ln until ctx is
+// cancelled, then stops accepting, lets requests and jobs in flight finish
+// (up to 30 seconds for requests) and returns.
+func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           srv.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(srv.Log.Handler(), slog.LevelWarn),
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() { srv.Runner.Run(jobsCtx); close(jobsDone) }()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		srv.Log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = hs.Shutdown(sctx)
+		cancel()
+	}
+	stopJobs()
+	<-jobsDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func serve(ctx context.Context, args []string, env Env) error {
+	c, fs, err := config.Parse("serve", args, env.Getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("renkei serve [flags]; see renkei serve -h")
+	}
+	log := newLogger(c.LogFormat, env.Stderr)
+	srv, err := NewServer(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	db := "SQLite " + srv.Store.SQLitePath()
+	if srv.Store.IsPostgres() {
+		db = "PostgreSQL"
+	}
+	log.Info("renkei is listening", "url", "http://"+ln.Addr().String(), "database", db, "version", Version)
+	return srv.Serve(ctx, ln)
+}

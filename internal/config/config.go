@@ -1,0 +1,88 @@
+// Package config reads Renkei's settings from flags and environment
+// variables. A flag wins over its variable; the variable over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"renkei/internal/httpx"
+)
+
+// Config is what `renkei serve` needs.
+type Config struct {
+	Addr           string // RENKEI_ADDR, default 127.0.0.1:8080
+	DataDir        string // RENKEI_DATA_DIR, default ./renkei-data
+	DatabaseURL    string // RENKEI_DATABASE_URL: postgres://… switches to PostgreSQL
+	BaseURL        string // RENKEI_BASE_URL: public URL, for links in e-mails
+	TrustedProxies []netip.Prefix
+	Synchronous    string // RENKEI_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL
+	LogFormat      string // RENKEI_LOG_FORMAT: text (default) or json
+	Demo           bool   // --demo: fill an empty workspace with demo data
+}
+
+// Var describes one setting, for `renkei help` and the README table.
+type Var struct{ Flag, Env, Default, Help string }
+
+// Vars lists every setting.
+var Vars = []Var{
+	{"--addr", "RENKEI_ADDR", "127.0.0.1:8080", "address to listen on"},
+	{"--data", "RENKEI_DATA_DIR", "./renkei-data", "directory of the SQLite database"},
+	{"--database-url", "RENKEI_DATABASE_URL", "", "postgres://user@host/db switches to PostgreSQL"},
+	{"--base-url", "RENKEI_BASE_URL", "http://<addr>", "public URL, used in links in e-mails"},
+	{"--trusted-proxies", "RENKEI_TRUSTED_PROXIES", "", "proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated)"},
+	{"--sqlite-synchronous", "RENKEI_SQLITE_SYNCHRONOUS", "FULL", "FULL: a 2xx survives power loss; NORMAL: survives a crash of renkei only"},
+	{"--log-format", "RENKEI_LOG_FORMAT", "text", "text or json"},
+}
+
+// Parse reads flags (args after the subcommand) and the environment.
+func Parse(name string, args []string, getenv func(string) string) (Config, *flag.FlagSet, error) {
+	return ParseWith(name, args, getenv, nil)
+}
+
+// ParseWith is Parse with extra command-specific flags added by extra.
+func ParseWith(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if extra != nil {
+		extra(fs)
+	}
+	def := func(env, d string) string {
+		if v := getenv(env); v != "" {
+			return v
+		}
+		return d
+	}
+	var c Config
+	var proxies string
+	fs.StringVar(&c.Addr, "addr", def("RENKEI_ADDR", "127.0.0.1:8080"), "address to listen on")
+	fs.StringVar(&c.DataDir, "data", def("RENKEI_DATA_DIR", "renkei-data"), "directory of the SQLite database")
+	fs.StringVar(&c.DatabaseURL, "database-url", def("RENKEI_DATABASE_URL", ""), "PostgreSQL URL (postgres://…); empty = SQLite")
+	fs.StringVar(&c.BaseURL, "base-url", def("RENKEI_BASE_URL", ""), "public URL of this server")
+	fs.StringVar(&proxies, "trusted-proxies", def("RENKEI_TRUSTED_PROXIES", ""), "trusted proxies (IPs or CIDRs)")
+	fs.StringVar(&c.Synchronous, "sqlite-synchronous", def("RENKEI_SQLITE_SYNCHRONOUS", "FULL"), "FULL or NORMAL")
+	fs.StringVar(&c.LogFormat, "log-format", def("RENKEI_LOG_FORMAT", "text"), "text or json")
+	fs.BoolVar(&c.Demo, "demo", false, "fill an empty workspace with demo data")
+	if err := fs.Parse(args); err != nil {
+		return c, fs, err
+	}
+	var err error
+	if c.TrustedProxies, err = httpx.ParsePrefixes(proxies); err != nil {
+		return c, fs, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fs, fmt.Errorf("base URL %q must look like https://crm.example.com", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fs, errors.New("log format must be text or json")
+	}
+	return c, fs, nil
+}
