@@ -1,0 +1,377 @@
+package api
+
+import (
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// js is a piece of the OpenAPI document (a JSON object).
+type js = map[string]any
+
+// Schema helpers. Each call returns a new map, so schemas can be reused and
+// changed without touching each other.
+
+// record is a response object: every property is always present.
+func record(props js) js {
+	req := make([]string, 0, len(props))
+	for k := range props {
+		req = append(req, k)
+	}
+	return js{"type": "object", "properties": props, "required": sortStrings(req), "additionalProperties": false}
+}
+
+// input is a request object with the given required properties; unknown
+// properties are refused (400).
+func input(required []string, props js) js {
+	o := js{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func str(desc string) js       { return described(js{"type": "string"}, desc) }
+func integer(desc string) js   { return described(js{"type": "integer"}, desc) }
+func boolean(desc string) js   { return described(js{"type": "boolean"}, desc) }
+func idSchema(desc string) js  { return described(js{"type": "integer", "minimum": 1}, desc) }
+func dateTime(desc string) js  { return described(js{"type": "string", "format": "date-time"}, desc) }
+func date(desc string) js      { return described(js{"type": "string", "format": "date"}, desc) }
+func enumOf(vals ...string) js { return js{"type": "string", "enum": vals} }
+func arrayOf(items js) js      { return js{"type": "array", "items": items} }
+func ref(name string) js       { return js{"$ref": "#/components/schemas/" + name} }
+func pattern(p, desc string) js {
+	return described(js{"type": "string", "pattern": p}, desc)
+}
+func listOf(item string) js {
+	return record(js{"data": arrayOf(ref(item)), "next_cursor": nullable(str(cursorDesc))})
+}
+
+// described adds a description unless it is empty.
+func described(s js, desc string) js {
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func withDesc(s js, desc string) js { s["description"] = desc; return s }
+
+const cursorDesc = "Pass as ?cursor= to get the next page; null on the last page."
+
+// nullable allows null besides the schema's type.
+func nullable(s js) js {
+	s["type"] = []string{s["type"].(string), "null"}
+	return s
+}
+
+// merge returns a copy of an object schema with more properties.
+func merge(base js, extra js, required ...string) js {
+	props := js{}
+	for k, v := range base["properties"].(js) {
+		props[k] = v
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	out := js{"type": "object", "properties": props, "additionalProperties": false}
+	if req, ok := base["required"].([]string); ok {
+		out["required"] = sortStrings(append(append([]string{}, req...), required...))
+	}
+	return out
+}
+
+func sortStrings(s []string) []string {
+	slices.Sort(s)
+	return s
+}
+
+func roleSchema() js {
+	return withDesc(enumOf("admin", "marketing", "sales", "viewer"),
+		"admin: everything; marketing and sales: their own objects, read the rest; viewer: read only.")
+}
+
+func languageSchema() js { return withDesc(enumOf("ja", "en"), "UI language.") }
+
+// schemas are the components/schemas of the document: the JSON shapes of
+// dto.go, by hand.
+func schemas() js {
+	user := record(js{
+		"id":            idSchema("User id."),
+		"email":         str("Sign-in address, normalised (NFKC, lower case)."),
+		"name":          str("Display name."),
+		"role":          roleSchema(),
+		"status":        withDesc(enumOf("invited", "active", "deactivated"), "invited: has not set a password yet; deactivated: may not sign in."),
+		"language":      languageSchema(),
+		"totp_enabled":  boolean("Two-factor sign-in is on."),
+		"teams":         arrayOf(ref("Membership")),
+		"created_at":    dateTime(""),
+		"updated_at":    dateTime(""),
+		"last_login_at": nullable(dateTime("null if never signed in.")),
+		"version":       idSchema("Version for If-Match; also the ETag."),
+	})
+	token := record(js{
+		"id":           idSchema("Token id."),
+		"user_id":      idSchema("The user the token acts as."),
+		"user_email":   str(""),
+		"name":         str("Label, e.g. the script that uses it."),
+		"prefix":       str("First characters of the secret, to recognise it."),
+		"created_at":   dateTime(""),
+		"last_used_at": nullable(dateTime("")),
+		"revoked_at":   nullable(dateTime("null while the token works.")),
+	})
+	weekday := enumOf("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+	clockPattern := "^([01][0-9]|2[0-4]):[0-5][0-9]$"
+	workspace := js{
+		"name":                str("Workspace name."),
+		"language":            withDesc(enumOf("ja", "en"), "Default language of new users."),
+		"time_zone":           str("IANA time zone, e.g. Asia/Tokyo."),
+		"fiscal_year_start":   js{"type": "integer", "minimum": 1, "maximum": 12, "description": "Month the fiscal year starts (4 = April)."},
+		"base_currency":       pattern("^[A-Z]{3}$", "ISO 4217 code, e.g. JPY."),
+		"company_name":        str("Printed on documents."),
+		"company_postal_code": str(""),
+		"company_address":     str(""),
+		"company_phone":       str(""),
+		"invoice_reg_number":  pattern("^(T[0-9]{13})?$", "Qualified invoice issuer number (T + 13 digits), or empty."),
+		"working_days":        withDesc(arrayOf(weekday), "Business days of the calendar."),
+		"day_start":           pattern(clockPattern, "Business hours start, HH:MM."),
+		"day_end":             pattern(clockPattern, "Business hours end, HH:MM (24:00 at the latest)."),
+		"japanese_holidays":   boolean("Japanese national holidays are closed days."),
+		"holidays":            withDesc(arrayOf(date("")), "Extra closed days."),
+		"record_visibility": js{"type": "object", "description": "Per record type: who sees records (team = the owning team, its managers and admins).",
+			"additionalProperties": enumOf("workspace", "team")},
+	}
+	workspaceOut := js{"version": idSchema("Version for If-Match; also the ETag.")}
+	for k, v := range workspace {
+		workspaceOut[k] = v
+	}
+	mailProps := js{
+		"host":                 str("SMTP server host name."),
+		"port":                 js{"type": "integer", "minimum": 1, "maximum": 65535, "description": "587 for STARTTLS, 465 for TLS."},
+		"security":             enumOf("starttls", "tls", "none"),
+		"username":             str("Empty for no authentication."),
+		"from_address":         str("Sender address."),
+		"from_name":            str("Sender name."),
+		"insecure_skip_verify": boolean("Accept any certificate (self-signed test relays only)."),
+	}
+	mailOut := merge(record(mailProps), js{
+		"password_set": boolean("A password is stored (it is never returned)."),
+		"version":      integer("Version for If-Match (0 before the first save); also the ETag."),
+	}, "password_set", "version")
+	mailIn := merge(input([]string{"host", "port", "security", "from_address"}, mailProps), js{
+		"password": js{"type": "string", "writeOnly": true, "description": "Empty keeps the stored password (while a username is set)."},
+	})
+	rate := record(js{
+		"id":         idSchema(""),
+		"currency":   pattern("^[A-Z]{3}$", "ISO 4217 code."),
+		"rate":       js{"type": "number", "description": "Value of one unit in the base currency."},
+		"valid_from": date("The rate applies from this day on."),
+	})
+	return js{
+		"Problem": js{"type": "object", "description": "RFC 9457 problem details.", "required": []string{"type", "title", "status", "detail"},
+			"additionalProperties": false, "properties": js{
+				"type":   str("Always about:blank: the status says what kind of problem it is."),
+				"title":  str("The HTTP status text."),
+				"status": integer("The HTTP status."),
+				"detail": str("What went wrong and what to do."),
+				"errors": withDesc(arrayOf(ref("FieldError")), "Per field (422) or per malformed part of the request (400)."),
+			}},
+		"FieldError":      record(js{"field": str("snake_case field name, query parameter or header."), "message": str("")}),
+		"OpenAPIDocument": js{"type": "object", "required": []string{"openapi", "info", "paths"}},
+
+		"User":        user,
+		"InvitedUser": merge(user, js{"invite_url": str("The link e-mailed to the user, for passing on by hand; valid 7 days.")}, "invite_url"),
+		"Membership":  record(js{"team_id": idSchema(""), "team_name": str(""), "is_manager": boolean("")}),
+		"UserList":    listOf("User"),
+		"InviteUser": input([]string{"email", "name", "role"}, js{
+			"email":    str("Address to send the invitation to."),
+			"name":     str(""),
+			"role":     roleSchema(),
+			"language": withDesc(enumOf("ja", "en"), "Defaults to the workspace language."),
+			"team_id":  integer("Add to this team (0 or absent: none)."),
+		}),
+		"UserPatch": input(nil, js{"name": str(""), "role": roleSchema(),
+			"status":   withDesc(enumOf("active", "deactivated"), "Deactivating signs the user out everywhere."),
+			"language": languageSchema()}),
+		"SelfPatch": input(nil, js{"name": str(""), "language": languageSchema()}),
+
+		"Team": record(js{"id": idSchema(""), "name": str(""), "members": arrayOf(ref("TeamMember")), "created_at": dateTime(""),
+			"version": idSchema("Version for If-Match; also the ETag.")}),
+		"TeamMember":      record(js{"user_id": idSchema(""), "name": str(""), "email": str(""), "is_manager": boolean("")}),
+		"TeamList":        listOf("Team"),
+		"TeamInput":       input([]string{"name"}, js{"name": str("Unique team name.")}),
+		"TeamMemberInput": input(nil, js{"is_manager": boolean("Managers approve discounts and see their team's records (default false).")}),
+
+		"Token":        token,
+		"TokenList":    listOf("Token"),
+		"CreatedToken": merge(token, js{"secret": str("The token (rk_…). Shown only here: store it now.")}, "secret"),
+		"TokenInput":   input([]string{"name"}, js{"name": str("Label, e.g. the script that uses it.")}),
+
+		"Workspace":         record(workspaceOut),
+		"WorkspacePatch":    input(nil, workspace),
+		"MailSettings":      mailOut,
+		"MailSettingsInput": mailIn,
+		"TestMailInput":     input(nil, js{"to": str("Recipient (default: you).")}),
+		"JobRef":            record(js{"job_id": idSchema("Follow it at /api/v1/jobs/{job_id}.")}),
+		"ExchangeRate":      rate,
+		"ExchangeRateList":  listOf("ExchangeRate"),
+		"ExchangeRateInput": input([]string{"currency", "rate", "valid_from"}, js{
+			"currency":   pattern("^[A-Za-z]{3}$", "ISO 4217 code, not the base currency."),
+			"rate":       js{"type": "number", "description": "Value of one unit in the base currency, > 0."},
+			"valid_from": date("First day the rate applies."),
+		}),
+
+		"AuditEntry": record(js{"id": idSchema(""), "at": dateTime(""), "user_id": nullable(integer("null for the system or an unknown user.")),
+			"actor": str("E-mail of who acted, or cli/system."), "action": str("e.g. login.ok, user.invite, settings.workspace."),
+			"target": str(""), "details": str(""), "ip": str("Client address.")}),
+		"AuditList": listOf("AuditEntry"),
+
+		"Job": record(js{"id": idSchema(""), "kind": str("e.g. mail.send."), "status": enumOf("queued", "running", "done", "failed"),
+			"attempts": integer(""), "max_attempts": integer(""), "progress": integer(""), "total": integer("0 when unknown."),
+			"last_error": str("Why the last attempt failed."), "run_at": dateTime("Next or last run."),
+			"created_at": dateTime(""), "finished_at": nullable(dateTime(""))}),
+	}
+}
+
+// problemResponses names the problem responses of the document.
+var problemResponses = map[int]struct{ name, desc string }{
+	http.StatusBadRequest:            {"BadRequest", "The request is malformed: not JSON, an unknown field, a wrong type, or a bad query parameter or header."},
+	http.StatusUnauthorized:          {"Unauthorized", "No valid API token or session."},
+	http.StatusForbidden:             {"Forbidden", "The role does not allow this, or a cookie-authenticated write came from another site."},
+	http.StatusNotFound:              {"NotFound", "No such record (or not visible to you)."},
+	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match is stale: the record changed since it was read."},
+	http.StatusRequestEntityTooLarge: {"ContentTooLarge", "The body is larger than 1 MiB."},
+	http.StatusUnsupportedMediaType:  {"UnsupportedMediaType", "The body is not sent as application/json."},
+	http.StatusUnprocessableEntity:   {"ValidationFailed", "Some fields are not valid; errors lists them."},
+	http.StatusPreconditionRequired:  {"PreconditionRequired", "If-Match is missing."},
+	http.StatusInternalServerError:   {"InternalError", "A server error (logged; no details are given)."},
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// errorStatuses derives the problem statuses a route can answer with.
+func (rt route) errorStatuses() []int {
+	set := map[int]bool{http.StatusInternalServerError: true}
+	if !rt.public {
+		set[http.StatusUnauthorized], set[http.StatusForbidden] = true, true
+	}
+	if strings.Contains(rt.path, "{") {
+		set[http.StatusNotFound] = true
+	}
+	if len(rt.query) > 0 {
+		set[http.StatusBadRequest] = true
+	}
+	if rt.body != "" {
+		set[http.StatusBadRequest], set[http.StatusRequestEntityTooLarge] = true, true
+		set[http.StatusUnsupportedMediaType], set[http.StatusUnprocessableEntity] = true, true
+	}
+	if rt.ifMatch {
+		set[http.StatusBadRequest], set[http.StatusPreconditionFailed], set[http.StatusPreconditionRequired] = true, true, true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// operation is the OpenAPI operation object of a route.
+func (rt route) operation(schemas js) js {
+	perm := string(rt.perm)
+	if rt.public {
+		perm = "public"
+	}
+	op := js{"operationId": rt.id, "summary": rt.summary, "tags": []string{rt.tag}, "x-permission": perm}
+	if rt.public {
+		op["security"] = []any{}
+	}
+	params := []any{}
+	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+		params = append(params, js{"name": m[1], "in": "path", "required": true, "schema": idSchema("")})
+	}
+	for _, q := range rt.query {
+		params = append(params, js{"name": q.name, "in": "query", "description": q.desc, "schema": q.schema})
+	}
+	if rt.ifMatch {
+		params = append(params, js{"$ref": "#/components/parameters/IfMatch"})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if rt.body != "" {
+		op["requestBody"] = js{"required": !rt.bodyOptional,
+			"content": js{"application/json": js{"schema": ref(rt.body)}}}
+	}
+	ok := js{"description": http.StatusText(rt.status)}
+	headers := js{}
+	if rt.resp != "" {
+		ok["content"] = js{"application/json": js{"schema": ref(rt.resp)}}
+		if props, _ := schemas[rt.resp].(js)["properties"].(js); props["version"] != nil {
+			headers["ETag"] = js{"$ref": "#/components/headers/ETag"}
+		}
+	}
+	if rt.location {
+		headers["Location"] = js{"description": "URL of the new resource.", "schema": js{"type": "string"}}
+	}
+	if len(headers) > 0 {
+		ok["headers"] = headers
+	}
+	responses := js{strconv.Itoa(rt.status): ok}
+	for _, s := range rt.errorStatuses() {
+		responses[strconv.Itoa(s)] = js{"$ref": "#/components/responses/" + problemResponses[s].name}
+	}
+	op["responses"] = responses
+	return op
+}
+
+// openAPIDocument builds the OpenAPI 3.1 document from the route table.
+func openAPIDocument(routes []route, baseURL string) js {
+	sch := schemas()
+	paths := js{}
+	for _, rt := range routes {
+		p := Prefix + rt.path
+		item, ok := paths[p].(js)
+		if !ok {
+			item = js{}
+			paths[p] = item
+		}
+		item[strings.ToLower(rt.method)] = rt.operation(sch)
+	}
+	responses := js{}
+	for status, r := range problemResponses {
+		resp := js{"description": r.desc, "content": js{"application/problem+json": js{"schema": ref("Problem")}}}
+		if status == http.StatusUnauthorized {
+			resp["headers"] = js{"WWW-Authenticate": js{"description": `Bearer realm="renkei"`, "schema": js{"type": "string"}}}
+		}
+		responses[r.name] = resp
+	}
+	return js{
+		"openapi": "3.1.0",
+		"info": js{
+			"title":   "Renkei API",
+			"version": "1",
+			"description": "REST API of Renkei. JSON with snake_case fields; cursor pagination (limit, cursor → next_cursor); " +
+				"PATCH and PUT need If-Match with the ETag (the record's version); errors are RFC 9457 problem documents. " +
+				"Each operation's x-permission names the permission it needs. See docs/api.md.",
+		},
+		"servers":  []any{js{"url": baseURL}},
+		"security": []any{js{"bearerAuth": []string{}}, js{"sessionCookie": []string{}}},
+		"tags": []any{
+			js{"name": "users"}, js{"name": "teams"}, js{"name": "tokens"}, js{"name": "settings"},
+			js{"name": "audit"}, js{"name": "jobs"}, js{"name": "meta"},
+		},
+		"paths": paths,
+		"components": js{
+			"schemas":   sch,
+			"responses": responses,
+			"parameters": js{"IfMatch": js{"name": "If-Match", "in": "header", "required": true,
+				"description": `The ETag of the record as last read, e.g. "3".`, "schema": js{"type": "string"}}},
+			"headers": js{"ETag": js{"description": `The record's version, quoted, e.g. "3".`, "schema": js{"type": "string"}}},
+			"securitySchemes": js{
+				"bearerAuth": js{"type": "http", "scheme": "bearer", "bearerFormat": "rk_…",
+					"description": "An API token, from Settings → API tokens or `renkei token create`."},
+				"sessionCookie": js{"type": "apiKey", "in": "cookie", "name": SessionCookie,
+					"description": "The web UI's session. Writes must come from Renkei's own pages (cross-origin protection)."},
+			},
+		},
+	}
+}
