@@ -121,6 +121,14 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return usageError("renkei serve [flags]; see renkei serve -h")
 	}
 	log := newLogger(c.LogFormat, env.Stderr)
+	if c.DatabaseURL == "" {
+		// Keeps `renkei restore` (and a second server) off a running data dir.
+		release, err := store.LockDataDir(c.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	srv, err := NewServer(ctx, c, log)
 	if err != nil {
 		return err

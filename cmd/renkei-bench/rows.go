@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+)
+
+// allRows are the rows of BENCHMARKS.md that the suite measures so far, in
+// table order. Add a row here when its feature exists.
+func allRows() []Row {
+	return []Row{rowF5()}
+}
+
+// dataEmpty labels rows measured before the scale generator exists.
+const (
+	dataEmpty     = "empty, migrated"
+	dataEmptyNote = "measured on an empty migrated database, not on M: the M dataset needs the scale generator (a later issue)"
+)
+
+const mb = 1e6 // figures are in MB = 10^6 bytes
+
+// rowF5 is the footprint: binary size, resident memory after start before
+// any request, and the time from exec to the first 200 from /healthz.
+func rowF5() Row {
+	same := func(v float64) map[string]float64 { return map[string]float64{"sqlite": v, "postgres": v} }
+	return Row{
+		ID:       "F5",
+		Workload: "footprint: binary size; RSS after start before any request; start → 200 from /healthz",
+		Data:     dataEmpty,
+		Note:     dataEmptyNote,
+		Metrics: []Metric{
+			{Name: "binary size", Unit: "MB", Better: Lower, Target: same(50)},
+			{Name: "RSS after start", Unit: "MB", Better: Lower, Target: same(60)},
+			{Name: "start → 200 /healthz", Unit: "ms", Better: Lower, Target: same(1000)},
+		},
+		Measure: func(ctx context.Context, env *Env) (map[string]float64, error) {
+			st, err := os.Stat(env.Bin)
+			if err != nil {
+				return nil, err
+			}
+			db, err := env.FreshDatabase(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer db.Close()
+			srv, err := env.StartServer(ctx, db, 10*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			defer srv.Stop()
+			// The probe that saw the 200 is the only request so far.
+			mem, err := ReadMem(srv.PID())
+			if err != nil {
+				return nil, err
+			}
+			if srv.Ready.IsZero() {
+				return nil, errors.New("server never became ready")
+			}
+			return map[string]float64{
+				"binary size":          float64(st.Size()) / mb,
+				"RSS after start":      float64(mem.RSS) / mb,
+				"start → 200 /healthz": float64(srv.Ready.Sub(srv.Started).Microseconds()) / 1000,
+			}, nil
+		},
+	}
+}
