@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"renkei/internal/crm"
@@ -94,9 +95,17 @@ func (a *App) Setup(ctx context.Context, in SetupInput, ip, userAgent string) (s
 			return fmt.Errorf("setup is already done: %w", crm.ErrConflict)
 		}
 		if _, err := tx.PutSetting(ctx, "workspace", ws, 0, now); err != nil {
+			// A concurrent Setup committed the workspace first (PostgreSQL
+			// under READ COMMITTED sees no users yet, then hits the key).
+			if errors.Is(err, crm.ErrStale) {
+				return fmt.Errorf("setup is already done: %w", crm.ErrConflict)
+			}
 			return err
 		}
 		if err := tx.CreateUser(ctx, &u, hash, now); err != nil {
+			if errors.Is(err, crm.ErrConflict) {
+				return fmt.Errorf("setup is already done: %w", crm.ErrConflict)
+			}
 			return err
 		}
 		sess := store.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(SessionIdle), IP: ip, UserAgent: truncate(userAgent, 300)}
@@ -127,21 +136,21 @@ var ErrBadLogin = errors.New("the e-mail address or password is not right")
 func (a *App) Login(ctx context.Context, email, password, ip, userAgent string) (LoginResult, error) {
 	email = crm.NormalizeEmail(email)
 	now := a.now()
-	keys := []string{"email:" + email}
+	// The address first: an attempt refused because the address is blocked
+	// does not count against the account.
+	var keys []string
 	if ip != "" {
 		keys = append(keys, "ip:"+ip)
 	}
+	emailKey := "email:" + email
+	keys = append(keys, emailKey)
 	for _, k := range keys {
-		att, err := a.Store.LoginAttempt(ctx, k)
-		if err != nil {
+		if err := a.reserveAttempt(ctx, k, now); err != nil {
 			return LoginResult{}, err
-		}
-		if now.Before(att.BlockedUntil) {
-			return LoginResult{}, crm.ErrThrottled
 		}
 	}
 	u, err := a.Store.UserByEmail(ctx, email)
-	hash := dummyHash
+	hash := dummyHash()
 	if err == nil {
 		hash, _, err = a.Store.PasswordHash(ctx, u.ID)
 	}
@@ -150,16 +159,15 @@ func (a *App) Login(ctx context.Context, email, password, ip, userAgent string) 
 	}
 	ok := checkPassword(hash, password) && err == nil && u.Status == crm.UserActive
 	if !ok {
-		for _, k := range keys {
-			if err := a.recordFailure(ctx, k, now); err != nil {
-				return LoginResult{}, err
-			}
-		}
+		// The failure is counted already (reserveAttempt).
 		_ = a.Store.Audit(ctx, store.AuditEntry{At: now, UserID: u.ID, Actor: email, Action: "login.failed", IP: ip})
 		return LoginResult{}, ErrBadLogin
 	}
-	for _, k := range keys[:1] {
-		if err := a.Store.ClearLoginAttempt(ctx, k); err != nil {
+	if err := a.Store.ClearLoginAttempt(ctx, emailKey); err != nil {
+		return LoginResult{}, err
+	}
+	if ip != "" {
+		if err := a.releaseAttempt(ctx, "ip:"+ip); err != nil {
 			return LoginResult{}, err
 		}
 	}
@@ -187,25 +195,73 @@ func (a *App) Login(ctx context.Context, email, password, ip, userAgent string) 
 	return LoginResult{SessionToken: secret, NeedsTOTP: u.TOTPEnabled, User: u}, nil
 }
 
-func (a *App) recordFailure(ctx context.Context, key string, now time.Time) error {
+// reserveAttempt counts an attempt against a throttling key before the
+// secret is checked, and returns crm.ErrThrottled when the key must wait.
+// Counting first (atomically, in the store) means a burst of parallel
+// guesses cannot all pass the check before the first failure is recorded.
+// A right secret takes the attempt back (ClearLoginAttempt or
+// releaseAttempt).
+func (a *App) reserveAttempt(ctx context.Context, key string, now time.Time) error {
+	// A cheap read first, so a blocked client costs no write.
 	att, err := a.Store.LoginAttempt(ctx, key)
 	if err != nil {
 		return err
 	}
+	if now.Before(att.BlockedUntil) {
+		return crm.ErrThrottled
+	}
+	blocked := false
+	_, err = a.Store.UpdateLoginAttempt(ctx, key, func(att store.LoginAttempt) store.LoginAttempt {
+		if now.Before(att.BlockedUntil) {
+			blocked = true
+			return att
+		}
+		return addFailure(att, key, now)
+	})
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return crm.ErrThrottled
+	}
+	return nil
+}
+
+// releaseAttempt takes back an attempt reserved for a shared key (an IP
+// address) after the secret proved right, so that the colleagues behind one
+// office address do not throttle each other by signing in.
+func (a *App) releaseAttempt(ctx context.Context, key string) error {
+	_, err := a.Store.UpdateLoginAttempt(ctx, key, func(att store.LoginAttempt) store.LoginAttempt {
+		att.Failures = max(0, att.Failures-1)
+		if att.Failures < freeFailures(key) {
+			att.BlockedUntil = time.Time{}
+		}
+		return att
+	})
+	return err
+}
+
+func freeFailures(key string) int {
+	if strings.HasPrefix(key, "ip:") {
+		return freeFailuresIP
+	}
+	return freeFailuresEmail
+}
+
+// addFailure records one failure in a key's record: failures older than
+// failureMemory are forgotten; beyond the free ones each failure blocks the
+// key for 2^(n-free) seconds, at most maxBlock.
+func addFailure(att store.LoginAttempt, key string, now time.Time) store.LoginAttempt {
 	if now.Sub(att.LastFailureAt) > failureMemory {
 		att.Failures = 0
 	}
 	att.Failures++
 	att.LastFailureAt = now
-	free := freeFailuresEmail
-	if len(key) > 3 && key[:3] == "ip:" {
-		free = freeFailuresIP
-	}
-	if over := att.Failures - free; over >= 0 {
+	if over := att.Failures - freeFailures(key); over >= 0 {
 		wait := time.Duration(math.Min(math.Pow(2, float64(over)), maxBlock.Seconds())) * time.Second
 		att.BlockedUntil = now.Add(wait)
 	}
-	return a.Store.SetLoginAttempt(ctx, key, att)
+	return att
 }
 
 // VerifyTOTP completes a sign-in that waits for a second factor. A wrong
@@ -221,23 +277,20 @@ func (a *App) VerifyTOTP(ctx context.Context, sessionToken, code, ip string) (cr
 		return crm.User{}, err
 	}
 	key := "email:" + u.Email
-	if att, err := a.Store.LoginAttempt(ctx, key); err != nil {
+	if err := a.reserveAttempt(ctx, key, now); err != nil {
 		return u, err
-	} else if now.Before(att.BlockedUntil) {
-		return u, crm.ErrThrottled
 	}
 	_, secret, err := a.Store.PasswordHash(ctx, u.ID)
 	if err != nil {
 		return u, err
 	}
 	if !checkTOTP(secret, code, now) {
-		if err := a.recordFailure(ctx, key, now); err != nil {
-			return u, err
-		}
 		_ = a.Store.Audit(ctx, store.AuditEntry{At: now, UserID: u.ID, Actor: u.Email, Action: "login.totp_failed", IP: ip})
 		return u, crm.Invalid("code", "the code is not right; use the current 6-digit code from your app")
 	}
-	_ = a.Store.ClearLoginAttempt(ctx, key)
+	if err := a.Store.ClearLoginAttempt(ctx, key); err != nil {
+		return u, err
+	}
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CompleteMFA(ctx, sess.ID); err != nil {
 			return err
@@ -322,9 +375,16 @@ func (a *App) Logout(ctx context.Context, ac Actor) error {
 }
 
 // ChangePassword replaces the actor's password after checking the current
-// one, and signs out every other session of the user.
+// one, and signs out every other session of the user. Wrong current
+// passwords are throttled like failed sign-ins, so a stolen session cannot
+// be used to guess the password.
 func (a *App) ChangePassword(ctx context.Context, ac Actor, current, next string) error {
 	if err := ac.require(crm.PermSignedIn); err != nil {
+		return err
+	}
+	now := a.now()
+	key := "email:" + ac.User.Email
+	if err := a.reserveAttempt(ctx, key, now); err != nil {
 		return err
 	}
 	hash, _, err := a.Store.PasswordHash(ctx, ac.User.ID)
@@ -333,6 +393,9 @@ func (a *App) ChangePassword(ctx context.Context, ac Actor, current, next string
 	}
 	if !checkPassword(hash, current) {
 		return crm.Invalid("current_password", "the current password is not right")
+	}
+	if err := a.Store.ClearLoginAttempt(ctx, key); err != nil {
+		return err
 	}
 	if err := crm.ValidatePassword("new_password", next); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -57,5 +58,7 @@ func checkPassword(hash, password string) bool {
 }
 
 // dummyHash is compared against when a user does not exist, so that a
-// sign-in for an unknown e-mail takes as long as one for a known one.
-var dummyHash = hashPassword("renkei-dummy-password")
+// sign-in for an unknown e-mail takes as long as one for a known one. It is
+// made on first use: argon2id's 64 MiB would otherwise stay resident from
+// start-up (BENCHMARKS.md F5, idle RSS).
+var dummyHash = sync.OnceValue(func() string { return hashPassword("renkei-dummy-password") })

@@ -133,7 +133,13 @@ func (a *App) JobStatus(ctx context.Context, ac Actor, id int64) (store.Job, err
 	if err := ac.require(crm.PermSignedIn); err != nil {
 		return store.Job{}, err
 	}
-	return a.Store.Job(ctx, id)
+	j, err := a.Store.Job(ctx, id)
+	// The payload may hold one-time links; errors may name mail servers.
+	j.Payload = ""
+	if !ac.Can(crm.PermSettings) {
+		j.LastError = ""
+	}
+	return j, err
 }
 
 // ExchangeRates lists the entered rates.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"renkei/internal/crm"
 	"renkei/internal/store"
@@ -140,7 +141,14 @@ func (a *App) useLink(ctx context.Context, kind, token, password, ip, userAgent 
 		if err := tx.DeleteUserSessions(ctx, id, 0); err != nil {
 			return err
 		}
+		// Re-read: SetPassword activated the user and bumped the version.
+		if u, err = tx.User(ctx, id); err != nil {
+			return err
+		}
 		sess := store.Session{UserID: id, MFAPending: u.TOTPEnabled, CreatedAt: now, ExpiresAt: now.Add(SessionIdle), IP: ip, UserAgent: truncate(userAgent, 300)}
+		if u.TOTPEnabled {
+			sess.ExpiresAt = now.Add(mfaWindow) // like Login: the second factor is still due
+		}
 		if err := tx.CreateSession(ctx, sessHash, &sess); err != nil {
 			return err
 		}
@@ -153,7 +161,6 @@ func (a *App) useLink(ctx context.Context, kind, token, password, ip, userAgent 
 	if err != nil {
 		return "", u, err
 	}
-	u.Status = crm.UserActive
 	return secret, u, nil
 }
 
@@ -167,17 +174,22 @@ func (a *App) RequestPasswordReset(ctx context.Context, email, ip string) error 
 	}
 	now := a.now()
 	key := "reset:" + email
-	att, err := a.Store.LoginAttempt(ctx, key)
+	// At most one mail a minute per address, also for requests sent at once.
+	due := false
+	_, err := a.Store.UpdateLoginAttempt(ctx, key, func(att store.LoginAttempt) store.LoginAttempt {
+		if now.Before(att.BlockedUntil) {
+			return att
+		}
+		due = true
+		att.BlockedUntil = now.Add(time.Minute)
+		att.LastFailureAt = now
+		return att
+	})
 	if err != nil {
 		return err
 	}
-	if now.Before(att.BlockedUntil) {
-		return nil // quietly: at most one mail a minute per address
-	}
-	att.BlockedUntil = now.Add(60e9)
-	att.LastFailureAt = now
-	if err := a.Store.SetLoginAttempt(ctx, key, att); err != nil {
-		return err
+	if !due {
+		return nil // quietly
 	}
 	u, err := a.Store.UserByEmail(ctx, email)
 	if errors.Is(err, crm.ErrNotFound) || (err == nil && u.Status != crm.UserActive) {
@@ -280,12 +292,16 @@ func (a *App) UpdateUser(ctx context.Context, ac Actor, id int64, version int64,
 			return err
 		}
 		if before.Role == crm.RoleAdmin && before.Status == crm.UserActive && (u.Role != crm.RoleAdmin || u.Status != crm.UserActive) {
-			n, err := tx.CountActiveAdmins(ctx)
+			n, err := tx.LockActiveAdmins(ctx)
 			if err != nil {
 				return err
 			}
 			if n <= 1 {
-				return crm.Invalid("role", "this is the last active admin; make someone else admin first")
+				field := "role"
+				if u.Status != crm.UserActive {
+					field = "status"
+				}
+				return crm.Invalid(field, "this is the last active admin; make someone else admin first")
 			}
 		}
 		if err := tx.UpdateUser(ctx, &u, a.now()); err != nil {

@@ -101,9 +101,15 @@ func (r *Runner) Run(ctx context.Context) {
 	for {
 		free := cap(sem) - len(sem)
 		claimed := 0
+		if ctx.Err() != nil {
+			return
+		}
 		if free > 0 {
-			jobs, err := r.store.ClaimJobs(ctx, r.worker, r.kinds, free, r.clock(), r.Lease)
-			if err != nil && ctx.Err() == nil {
+			// Not cancelled midway: a claim that committed but whose rows
+			// were cut off would leave its jobs "running" until the lease
+			// ran out. Whatever is claimed is run, and waited for below.
+			jobs, err := r.store.ClaimJobs(context.WithoutCancel(ctx), r.worker, r.kinds, free, r.clock(), r.Lease)
+			if err != nil {
 				r.log.Error("claim jobs", "err", err)
 			}
 			claimed = len(jobs)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -90,8 +91,13 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	if !srv.Configured() {
 		return errors.New("mail is not set up: enter the SMTP server in Settings → Mail")
 	}
-	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.To, "\r\n") {
+	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.To+m.ReplyTo+srv.FromName+srv.FromAddress, "\r\n") {
 		return PermanentError{errors.New("line breaks are not allowed in addresses, names or the subject")}
+	}
+	for k, v := range m.Headers {
+		if err := checkHeader(k, v); err != nil {
+			return PermanentError{err}
+		}
 	}
 	msg := gomail.NewMsg()
 	fromName := srv.FromName
@@ -144,6 +150,34 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		return classify(err)
+	}
+	return nil
+}
+
+// reservedHeaders are set by Send itself; Message.Headers may not override them.
+var reservedHeaders = map[string]bool{
+	"From": true, "Sender": true, "To": true, "Cc": true, "Bcc": true, "Reply-To": true, "Subject": true,
+	"Date": true, "Message-Id": true, "Mime-Version": true, "Content-Type": true, "Content-Transfer-Encoding": true,
+}
+
+// checkHeader refuses an extra header whose name is not a plain RFC 5322
+// field name (printable ASCII without ':'), whose value holds a line break,
+// or that Send sets itself. Without this, a name such as
+// "Bcc: x@example.com\r\nX-A" would be written out verbatim.
+func checkHeader(name, value string) error {
+	if name == "" {
+		return errors.New("extra header: empty name")
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 33 || c > 126 || c == ':' {
+			return fmt.Errorf("extra header %q: the name may hold only printable ASCII without ':'", name)
+		}
+	}
+	if reservedHeaders[textproto.CanonicalMIMEHeaderKey(name)] {
+		return fmt.Errorf("extra header %q: set by the mail service itself", name)
+	}
+	if strings.ContainsAny(value, "\r\n") {
+		return fmt.Errorf("extra header %q: line breaks are not allowed in the value", name)
 	}
 	return nil
 }
