@@ -68,4 +68,32 @@
     var form = evt.target;
     if (form.matches && form.matches("form[data-confirm]")) confirmed(form, evt);
   }, true);
+
+  // Copy buttons: <button data-copy="#id" data-copied="Copied"> copies the
+  // value (inputs) or text (other elements) of #id to the clipboard and
+  // shows the data-copied label for a moment.
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-copy]");
+    if (!btn) return;
+    var src = document.querySelector(btn.getAttribute("data-copy"));
+    if (!src) return;
+    var text = "value" in src ? src.value : src.textContent;
+    var done = function () {
+      var label = btn.getAttribute("data-copied");
+      if (!label || btn.getAttribute("data-copy-busy")) return;
+      var old = btn.textContent;
+      btn.setAttribute("data-copy-busy", "1");
+      btn.textContent = label;
+      setTimeout(function () {
+        btn.textContent = old;
+        btn.removeAttribute("data-copy-busy");
+      }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else if (src.select) {
+      src.select();
+      if (document.execCommand("copy")) done();
+    }
+  });
 })();

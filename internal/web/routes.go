@@ -1,0 +1,114 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"renkei/internal/crm"
+)
+
+// public marks a route that anyone may use, signed in or not. It is not a
+// permission any role holds, so a route that ends up checking it by
+// mistake is denied.
+const public crm.Perm = "public"
+
+// handlerFunc handles one request. A returned error is rendered by fail,
+// the one place where errors become statuses.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *req) error
+
+// route is one line of the permission table.
+type route struct {
+	method  string   // "" = any method
+	pattern string   // http.ServeMux pattern without the method
+	perm    crm.Perm // the permission needed, or public
+	h       handlerFunc
+	// bare routes skip sessions, language and the first-run redirect
+	// (static files).
+	bare bool
+}
+
+// routes is THE permission table: every route of the UI with the
+// permission it needs. The mux is built from this table only, so a path
+// that is not here does not exist; a route without a permission does not
+// build. routes_test.go walks the table for every role.
+func (s *server) routes() []route {
+	return []route{
+		// Static files and the catch-all 404 page.
+		{"GET", "/static/", public, s.static, true},
+		{"", "/", public, s.notFound, false},
+
+		// First run and signing in.
+		{"GET", "/setup", public, s.setupPage, false},
+		{"POST", "/setup", public, s.setupPost, false},
+		{"GET", "/login", public, s.loginPage, false},
+		{"POST", "/login", public, s.loginPost, false},
+		{"GET", "/login/totp", public, s.totpPage, false},
+		{"POST", "/login/totp", public, s.totpPost, false},
+		{"GET", "/forgot", public, s.forgotPage, false},
+		{"POST", "/forgot", public, s.forgotPost, false},
+		{"GET", "/reset/{token}", public, s.resetPage, false},
+		{"POST", "/reset/{token}", public, s.resetPost, false},
+		{"GET", "/invite/{token}", public, s.invitePage, false},
+		{"POST", "/invite/{token}", public, s.invitePost, false},
+		{"POST", "/logout", crm.PermSignedIn, s.logoutPost, false},
+
+		// Home and the sections.
+		{"GET", "/{$}", crm.PermSignedIn, s.homePage, false},
+		{"GET", "/marketing", crm.PermReadAll, s.marketingPage, false},
+		{"GET", "/sales", crm.PermReadAll, s.salesPage, false},
+		{"GET", "/reports", crm.PermReadAll, s.reportsPage, false},
+
+		// The user's own profile.
+		{"GET", "/profile", crm.PermSignedIn, s.profilePage, false},
+		{"POST", "/profile", crm.PermSignedIn, s.profilePost, false},
+		{"POST", "/profile/language", crm.PermSignedIn, s.profileLanguage, false},
+		{"POST", "/profile/password", crm.PermSignedIn, s.profilePassword, false},
+		{"POST", "/profile/totp/begin", crm.PermSignedIn, s.totpBegin, false},
+		{"POST", "/profile/totp/enable", crm.PermSignedIn, s.totpEnable, false},
+		{"POST", "/profile/totp/disable", crm.PermSignedIn, s.totpDisable, false},
+
+		// Settings.
+		{"GET", "/settings", crm.PermSignedIn, s.settingsIndex, false},
+		{"GET", "/settings/workspace", crm.PermSettings, s.workspacePage, false},
+		{"POST", "/settings/workspace", crm.PermSettings, s.workspacePost, false},
+		{"POST", "/settings/rates", crm.PermSettings, s.ratePost, false},
+		{"POST", "/settings/rates/{id}/delete", crm.PermSettings, s.rateDelete, false},
+		{"GET", "/settings/users", crm.PermManageUsers, s.usersPage, false},
+		{"POST", "/settings/users", crm.PermManageUsers, s.userInvite, false},
+		{"GET", "/settings/users/{id}", crm.PermManageUsers, s.userPage, false},
+		{"POST", "/settings/users/{id}", crm.PermManageUsers, s.userPost, false},
+		{"POST", "/settings/users/{id}/totp/disable", crm.PermManageUsers, s.userTOTPDisable, false},
+		{"GET", "/settings/teams", crm.PermManageUsers, s.teamsPage, false},
+		{"POST", "/settings/teams", crm.PermManageUsers, s.teamCreate, false},
+		{"POST", "/settings/teams/{id}/rename", crm.PermManageUsers, s.teamRename, false},
+		{"POST", "/settings/teams/{id}/delete", crm.PermManageUsers, s.teamDelete, false},
+		{"POST", "/settings/teams/{id}/members", crm.PermManageUsers, s.teamMemberAdd, false},
+		{"POST", "/settings/teams/{id}/members/{user}/manager", crm.PermManageUsers, s.teamMemberManager, false},
+		{"POST", "/settings/teams/{id}/members/{user}/remove", crm.PermManageUsers, s.teamMemberRemove, false},
+		{"GET", "/settings/tokens", crm.PermSignedIn, s.tokensPage, false},
+		{"POST", "/settings/tokens", crm.PermSignedIn, s.tokenCreate, false},
+		{"POST", "/settings/tokens/{id}/revoke", crm.PermSignedIn, s.tokenRevoke, false},
+		{"GET", "/settings/mail", crm.PermSettings, s.mailPage, false},
+		{"POST", "/settings/mail", crm.PermSettings, s.mailPost, false},
+		{"POST", "/settings/mail/test", crm.PermSettings, s.mailTest, false},
+		{"GET", "/settings/mail/test/{id}", crm.PermSettings, s.mailTestStatus, false},
+		{"GET", "/settings/audit", crm.PermAudit, s.auditPage, false},
+	}
+}
+
+// handler builds the mux from the table and wraps it in the middleware
+// that applies to every response.
+func (s *server) handler() (http.Handler, error) {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		if rt.perm == "" || rt.h == nil {
+			return nil, fmt.Errorf("web: route %s %s has no permission or handler", rt.method, rt.pattern)
+		}
+		pattern := rt.pattern
+		if rt.method != "" {
+			pattern = rt.method + " " + pattern
+		}
+		mux.Handle(pattern, s.wrap(rt))
+	}
+	return s.secure(mux)
+}
