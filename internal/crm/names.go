@@ -72,10 +72,11 @@ func hasJapaneseScript(s string) bool {
 
 // legalForms are the company-form markers recognised for duplicate
 // detection, longest first within each group so that "Co., Ltd." wins over
-// "Ltd.". Values are the canonical form.
+// "Ltd.". Values are the canonical form. Markers are written in NFKC form
+// (㈱ and （株） both become (株)), because names are normalised first.
 var legalForms = []struct{ marker, form string }{
-	{"株式会社", "株式会社"}, {"(株)", "株式会社"}, {"㈱", "株式会社"}, {"（株）", "株式会社"},
-	{"有限会社", "有限会社"}, {"(有)", "有限会社"}, {"㈲", "有限会社"},
+	{"株式会社", "株式会社"}, {"(株)", "株式会社"},
+	{"有限会社", "有限会社"}, {"(有)", "有限会社"},
 	{"合同会社", "合同会社"}, {"(同)", "合同会社"},
 	{"合資会社", "合資会社"}, {"合名会社", "合名会社"},
 	{"一般社団法人", "一般社団法人"}, {"一般財団法人", "一般財団法人"},
@@ -97,7 +98,7 @@ func CompanyKey(name string) (base, form, key string) {
 	for changed := true; changed; {
 		changed = false
 		for _, lf := range legalForms {
-			m := norm.NFKC.String(lf.marker)
+			m := lf.marker
 			if strings.HasPrefix(lower, m) && (len(lower) == len(m) || !isWordByte(lower[len(m)]) || !isASCIIWord(m)) {
 				s, lower, form, changed = strings.TrimSpace(s[len(m):]), strings.TrimSpace(lower[len(m):]), lf.form, true
 				break

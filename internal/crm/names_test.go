@@ -1,6 +1,11 @@
 package crm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 func TestPersonNameDisplay(t *testing.T) {
 	tests := []struct {
@@ -64,5 +69,13 @@ func TestCompanyKeySameCompany(t *testing.T) {
 	base, form, _ := CompanyKey("㈱テスト商事")
 	if base != "テスト商事" || form != "株式会社" {
 		t.Errorf("base, form = %q, %q", base, form)
+	}
+}
+
+func TestLegalFormMarkersAreNormalized(t *testing.T) {
+	for _, lf := range legalForms {
+		if got := strings.ToLower(norm.NFKC.String(lf.marker)); got != lf.marker {
+			t.Errorf("marker %q is not in NFKC lower-case form (%q): CompanyKey would never match it", lf.marker, got)
+		}
 	}
 }
