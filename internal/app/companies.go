@@ -61,6 +61,13 @@ func (a *App) prepareCompany(ctx context.Context, tx *store.Tx, in CompanyInput,
 			v.Add("owner_id", "choose an active user as owner")
 		}
 	}
+	if co.TeamID != 0 {
+		if ok, err := tx.TeamExists(ctx, co.TeamID); err != nil {
+			return co, err
+		} else if !ok {
+			v.Add("team_id", "this team does not exist")
+		}
+	}
 	return co, v.Err()
 }
 
@@ -111,7 +118,7 @@ func (a *App) UpdateCompany(ctx context.Context, ac Actor, id, version int64, in
 		if version != old.Version {
 			return crm.ErrStale
 		}
-		in.Company.ID, in.Company.Version = old.ID, old.Version
+		in.Company.ID, in.Company.Version, in.Company.CreatedAt = old.ID, old.Version, old.CreatedAt
 		if co, err = a.prepareCompany(ctx, tx, in, old.Props); err != nil {
 			return err
 		}
@@ -195,6 +202,11 @@ func (a *App) MergeCompanies(ctx context.Context, ac Actor, keepID, dropID int64
 		if err != nil {
 			return err
 		}
+		for _, co := range []crm.Company{keep, drop} {
+			if err := a.canSeeCompany(ctx, ac, co); err != nil {
+				return err
+			}
+		}
 		fill := func(dst *string, src string) {
 			if *dst == "" {
 				*dst = src
@@ -214,6 +226,9 @@ func (a *App) MergeCompanies(ctx context.Context, ac Actor, keepID, dropID int64
 		}
 		if keep.OwnerID == 0 {
 			keep.OwnerID = drop.OwnerID
+		}
+		if keep.TeamID == 0 {
+			keep.TeamID = drop.TeamID
 		}
 		if keep.Props == nil {
 			keep.Props = map[string]any{}
@@ -252,6 +267,12 @@ func (a *App) Timeline(ctx context.Context, ac Actor, f store.TimelineFilter) ([
 		}
 	case f.CompanyID != 0:
 		if _, err := a.Company(ctx, ac, f.CompanyID); err != nil {
+			return nil, err
+		}
+		// The company's timeline shows its contacts' entries too: only
+		// those of contacts the actor may see.
+		var err error
+		if f.Viewer, f.Visibility, err = a.ContactVisibility(ctx, ac); err != nil {
 			return nil, err
 		}
 	default:

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"renkei/internal/crm"
@@ -104,16 +106,43 @@ func (a *App) prepareContact(ctx context.Context, tx *store.Tx, ac Actor, in Con
 		}
 	}
 	c.Props = props
+	if c.CompanyID == 0 && name != "" {
+		co := crm.Company{Name: name}
+		co.Normalize()
+		if err := co.Validate(); err != nil {
+			ve, _ := crm.AsValidation(err)
+			v.Add("company", ve.Fields["name"])
+		}
+	}
 	if c.OwnerID != 0 {
 		if u, err := tx.User(ctx, c.OwnerID); err != nil || u.Status == crm.UserDeactivated {
 			v.Add("owner_id", "choose an active user as owner")
 		}
 	}
-	if c.Email != "" {
-		if reason, ok, err := tx.IsSuppressed(ctx, EmailHash(c.Email)); err != nil {
+	if c.TeamID != 0 {
+		if ok, err := tx.TeamExists(ctx, c.TeamID); err != nil {
 			return c, err
-		} else if ok {
-			v.Add("email", "this address is on the suppression list ("+reason+") and cannot be added again")
+		} else if !ok {
+			v.Add("team_id", "this team does not exist")
+		}
+	}
+	if c.Email != "" {
+		// A contact that keeps its address is not refused for it: only an
+		// address being added is checked against the suppression list.
+		stored := ""
+		if c.ID != 0 {
+			old, err := tx.Contact(ctx, c.ID)
+			if err != nil && !errors.Is(err, crm.ErrNotFound) {
+				return c, err
+			}
+			stored = old.Email
+		}
+		if c.Email != stored {
+			if reason, ok, err := tx.IsSuppressed(ctx, EmailHash(c.Email)); err != nil {
+				return c, err
+			} else if ok {
+				v.Add("email", "this address is on the suppression list ("+reason+") and cannot be added again")
+			}
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -198,7 +227,23 @@ func (a *App) checkProps(ctx context.Context, object string, base map[string]any
 			out[k] = val
 		}
 	}
-	return out, v.Err()
+	if err := v.Err(); err != nil {
+		return out, err
+	}
+	return storedForm(out)
+}
+
+// storedForm returns props as they read back from the database (numbers as
+// float64, lists as []any), so that comparing old and new values finds only
+// real changes and callers get what a later read returns.
+func storedForm(props map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(props)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	err = json.Unmarshal(b, &out)
+	return out, err
 }
 
 // CreateContact adds a contact, links or creates its company, writes the
@@ -305,7 +350,7 @@ func contactChanges(a, b crm.Contact) map[string]any {
 	add("lifecycle_stage", string(a.Lifecycle), string(b.Lifecycle))
 	add("lead_status", string(a.LeadStatus), string(b.LeadStatus))
 	add("consent", string(a.Consent), string(b.Consent))
-	add("tags", strings.Join(a.Tags, ", "), strings.Join(b.Tags, ", "))
+	add("tags", strings.Join(slices.Sorted(slices.Values(a.Tags)), ", "), strings.Join(slices.Sorted(slices.Values(b.Tags)), ", "))
 	for k := range union(a.Props, b.Props) {
 		add("props."+k, a.Props[k], b.Props[k])
 	}
@@ -339,7 +384,9 @@ func (a *App) DeleteContact(ctx context.Context, ac Actor, id int64) error {
 		if err := tx.DeleteContact(ctx, id); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, a.audit(ac, "contact.delete", fmt.Sprintf("%d %s", id, c.Email), ""))
+		// Audit entries name the record, not the person: an erasure request
+		// later cannot reach the audit log.
+		return tx.Audit(ctx, a.audit(ac, "contact.delete", fmt.Sprintf("contact %d", id), ""))
 	})
 }
 
@@ -372,14 +419,23 @@ func (a *App) MergeContacts(ctx context.Context, ac Actor, keepID, dropID int64)
 		before := keep
 		fillContact(&keep, drop)
 		now := a.now()
-		// Free the e-mail before the kept contact takes it over.
 		if err := tx.MoveContactRecords(ctx, drop.ID, keep.ID); err != nil {
 			return err
 		}
+		// The consent status follows the newest entry of the united ledger,
+		// so a withdrawal recorded on the dropped contact is not lost.
+		if e, ok, err := tx.LatestConsent(ctx, keep.ID); err != nil {
+			return err
+		} else if ok {
+			keep.Consent = e.Status
+		} else if keep.Consent == crm.ConsentUnknown {
+			keep.Consent = drop.Consent
+		}
+		// Free the e-mail before the kept contact takes it over.
 		if err := tx.DeleteContact(ctx, drop.ID); err != nil {
 			return err
 		}
-		keep.Tags = mergeTags(keep.Tags, drop.Tags)
+		keep.Tags = crm.NormalizeTags(mergeTags(keep.Tags, drop.Tags))
 		if err := tx.UpdateContact(ctx, &keep, now); err != nil {
 			return err
 		}
@@ -390,7 +446,7 @@ func (a *App) MergeContacts(ctx context.Context, ac Actor, keepID, dropID int64)
 		if err := tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: keep.ID, Kind: KindMerged, ActorID: ac.User.ID, Data: data}); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, a.audit(ac, "contact.merge", fmt.Sprintf("%d ← %d", keep.ID, drop.ID), drop.Email))
+		return tx.Audit(ctx, a.audit(ac, "contact.merge", fmt.Sprintf("contact %d ← %d", keep.ID, drop.ID), ""))
 	})
 	return keep, err
 }
@@ -419,14 +475,15 @@ func fillContact(keep *crm.Contact, drop crm.Contact) {
 	if keep.TeamID == 0 {
 		keep.TeamID = drop.TeamID
 	}
-	if keep.Props == nil {
-		keep.Props = map[string]any{}
-	}
+	// A new map: the caller keeps the old one to list the changes.
+	props := make(map[string]any, len(keep.Props)+len(drop.Props))
 	for k, v := range drop.Props {
-		if _, ok := keep.Props[k]; !ok {
-			keep.Props[k] = v
-		}
+		props[k] = v
 	}
+	for k, v := range keep.Props {
+		props[k] = v
+	}
+	keep.Props = props
 	// The further-along lifecycle stage wins; an earlier first touch wins
 	// the original source.
 	if stageRank(drop.Lifecycle) > stageRank(keep.Lifecycle) {
@@ -531,7 +588,7 @@ func (a *App) ExportPerson(ctx context.Context, ac Actor, id int64) (PersonData,
 	if d.Consent, err = a.Store.ConsentHistory(ctx, id); err != nil {
 		return d, err
 	}
-	err = a.Store.Audit(ctx, a.audit(ac, "person.export", fmt.Sprintf("%d %s", id, c.Email), ""))
+	err = a.Store.Audit(ctx, a.audit(ac, "person.export", fmt.Sprintf("contact %d", id), ""))
 	return d, err
 }
 

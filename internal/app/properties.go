@@ -46,7 +46,7 @@ func (a *App) UpdateProperty(ctx context.Context, ac Actor, id, version int64, p
 	if err != nil {
 		return p, err
 	}
-	p.ID, p.Version, p.Object, p.Key, p.Type = id, version, old.Object, old.Key, old.Type
+	p.ID, p.Version, p.Object, p.Key, p.Type, p.CreatedAt = id, version, old.Object, old.Key, old.Type, old.CreatedAt
 	if err := p.Validate(); err != nil {
 		return p, err
 	}

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -146,6 +147,21 @@ func (c *Contact) Normalize() {
 	if c.OriginalSource == "" {
 		c.OriginalSource = SourceManual
 	}
+	c.Tags = NormalizeTags(c.Tags)
+}
+
+// NormalizeTags trims tags, drops empty ones and duplicates, and sorts them
+// (a contact's tags are a set; the store returns them sorted too).
+func NormalizeTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		t = strings.TrimSpace(norm.NFC.String(t))
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Validate checks a normalised contact (DESIGN.md §7: an e-mail, or a name

@@ -1,7 +1,9 @@
 package crm
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -113,16 +115,37 @@ func (p Property) ParseValue(raw any) (any, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	if list, ok := raw.([]any); ok && p.Type == PropMultiChoice {
-		var parts []string
-		for _, x := range list {
-			parts = append(parts, fmt.Sprint(x))
+	if p.Type == PropMultiChoice {
+		switch list := raw.(type) {
+		case []any:
+			var parts []string
+			for _, x := range list {
+				parts = append(parts, fmt.Sprint(x))
+			}
+			raw = strings.Join(parts, ";")
+		case []string:
+			raw = strings.Join(list, ";")
 		}
-		raw = strings.Join(parts, ";")
+	}
+	// Numbers from Go code and from JSON decoded with UseNumber.
+	switch x := raw.(type) {
+	case int:
+		raw = float64(x)
+	case int64:
+		raw = float64(x)
+	case int32:
+		raw = float64(x)
+	case float32:
+		raw = float64(x)
+	case json.Number:
+		raw = x.String()
 	}
 	switch x := raw.(type) {
 	case float64:
 		if p.Type == PropNumber {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("is not a number")
+			}
 			return x, nil
 		}
 		raw = strconv.FormatFloat(x, 'f', -1, 64)
@@ -148,7 +171,8 @@ func (p Property) ParseValue(raw any) (any, error) {
 		return s, nil
 	case PropNumber:
 		f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-		if err != nil {
+		// ParseFloat accepts "NaN" and "Inf", which JSON cannot hold.
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("is not a number")
 		}
 		return f, nil

@@ -158,6 +158,17 @@ func (tx *Tx) DeleteCompany(ctx context.Context, id int64) error {
 	return nil
 }
 
+// TeamExists reports whether a team exists, for checking a record's team
+// before writing it (a missing one would be a foreign-key error).
+func (tx *Tx) TeamExists(ctx context.Context, id int64) (bool, error) {
+	var one int
+	err := tx.q().QueryRowContext(ctx, "SELECT 1 FROM teams WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // ---- contacts ----
 
 const contactCols = `c.id, COALESCE(c.email, ''), c.family_name, c.given_name, c.family_reading, c.given_reading,
@@ -374,6 +385,29 @@ type TimelineFilter struct {
 	BeforeAt  time.Time
 	BeforeID  int64
 	Limit     int
+	// Viewer and Visibility limit a company's timeline to the entries of
+	// the contacts the viewer may see (DESIGN.md §8); the zero value does
+	// not restrict.
+	Viewer     crm.Viewer
+	Visibility crm.Visibility
+}
+
+// visibleContacts returns " AND …" restricting contacts c to what the
+// viewer may see (the SQL form of crm.Viewer.CanSee), appending its
+// arguments; "" when nothing is hidden.
+func visibleContacts(args *[]any, v crm.Viewer, mode crm.Visibility) string {
+	if mode != crm.VisibleTeam || v.Role == crm.RoleAdmin {
+		return ""
+	}
+	add := func(x any) string {
+		*args = append(*args, x)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	or := []string{"c.owner_id = " + add(v.UserID)}
+	for _, id := range v.TeamIDs {
+		or = append(or, "c.team_id = "+add(id))
+	}
+	return " AND (" + strings.Join(or, " OR ") + ")"
 }
 
 // Timeline lists entries newest first.
@@ -387,12 +421,13 @@ func (s *Store) Timeline(ctx context.Context, f TimelineFilter) ([]TimelineEntry
 		beforeAt, beforeID = 1<<62, 0
 	}
 	var where string
-	var arg int64
+	args := []any{nil, beforeAt, beforeID}
 	switch {
 	case f.ContactID != 0:
-		where, arg = "t.contact_id = $1", f.ContactID
+		where, args[0] = "t.contact_id = $1", f.ContactID
 	case f.CompanyID != 0:
-		where, arg = "(t.company_id = $1 OR t.contact_id IN (SELECT id FROM contacts WHERE company_id = $1))", f.CompanyID
+		where, args[0] = "(t.company_id = $1 OR t.contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = $1"+
+			visibleContacts(&args, f.Viewer, f.Visibility)+"))", f.CompanyID
 	default:
 		return nil, errors.New("timeline: name a contact or a company")
 	}
@@ -400,7 +435,7 @@ func (s *Store) Timeline(ctx context.Context, f TimelineFilter) ([]TimelineEntry
 		COALESCE(t.actor_id, 0), COALESCE(u.name, ''), t.data, t.ref_type, COALESCE(t.ref_id, 0)
 		FROM timeline t LEFT JOIN users u ON u.id = t.actor_id
 		WHERE `+where+` AND (t.at < $2 OR (t.at = $2 AND t.id < $3))
-		ORDER BY t.at DESC, t.id DESC LIMIT `+fmt.Sprint(limit), arg, beforeAt, beforeID)
+		ORDER BY t.at DESC, t.id DESC LIMIT `+fmt.Sprint(limit), args...)
 	if err != nil {
 		return nil, err
 	}

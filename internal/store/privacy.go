@@ -148,6 +148,24 @@ func (s *Store) ConsentHistory(ctx context.Context, contactID int64) ([]ConsentE
 	return out, rows.Err()
 }
 
+// LatestConsent returns a contact's newest consent event; ok is false when
+// the ledger has none.
+func (tx *Tx) LatestConsent(ctx context.Context, contactID int64) (e ConsentEvent, ok bool, err error) {
+	var at int64
+	var status string
+	err = tx.q().QueryRowContext(ctx, `SELECT id, contact_id, at, status, source, wording, page_url, ip, COALESCE(actor_id, 0)
+		FROM consent_events WHERE contact_id = $1 ORDER BY at DESC, id DESC LIMIT 1`, contactID).
+		Scan(&e.ID, &e.ContactID, &at, &status, &e.Source, &e.Wording, &e.PageURL, &e.IP, &e.ActorID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, err
+	}
+	e.At, e.Status = fromMS(at), crm.Consent(status)
+	return e, true, nil
+}
+
 // ---- suppression list ----
 
 // Suppress adds an e-mail hash to the suppression list (idempotent).
@@ -174,12 +192,14 @@ func (tx *Tx) IsSuppressed(ctx context.Context, emailHash string) (reason string
 // add their tables (deals, activities, …) here, so a merge never loses an
 // association.
 func (tx *Tx) MoveContactRecords(ctx context.Context, from, to int64) error {
+	// Every statement uses both parameters: PostgreSQL refuses a call with
+	// more arguments than the statement has placeholders.
 	stmts := []string{
 		"UPDATE timeline SET contact_id = $2 WHERE contact_id = $1",
 		"UPDATE consent_events SET contact_id = $2 WHERE contact_id = $1",
 		`INSERT INTO contact_tags (tag_id, contact_id) SELECT tag_id, $2 FROM contact_tags WHERE contact_id = $1
 			ON CONFLICT DO NOTHING`,
-		"DELETE FROM contact_tags WHERE contact_id = $1",
+		"DELETE FROM contact_tags WHERE contact_id = $1 AND contact_id <> $2",
 	}
 	for _, q := range stmts {
 		if _, err := tx.q().ExecContext(ctx, q, from, to); err != nil {
