@@ -248,6 +248,8 @@ func TestHappyPaths(t *testing.T) {
 		}
 	})
 
+	t.Run("people", func(t *testing.T) { e.sub(t).happyPeople() })
+
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {
 			t.Errorf("%s was never answered with a 2xx here", key)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -318,4 +319,277 @@ func toJob(j store.Job) jobJSON {
 	return jobJSON{ID: j.ID, Kind: j.Kind, Status: j.Status, Attempts: j.Attempts, MaxAttempts: j.MaxAttempts,
 		Progress: j.Progress, Total: j.Total, LastError: j.LastError, RunAt: j.RunAt, CreatedAt: j.CreatedAt,
 		FinishedAt: optTime(j.FinishedAt)}
+}
+
+// optional is a request field that tells "absent" from null: Set says the
+// field was sent, Null that it was null. It is used where null means
+// "none" (company_id, owner_id, team_id, employees), as in JSON Merge Patch.
+type optional[T any] struct {
+	Set, Null bool
+	V         T
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.V)
+}
+
+// or returns the value sent (the zero value for null), or def when the
+// field is absent.
+func (o optional[T]) or(def T) T {
+	if !o.Set {
+		return def
+	}
+	if o.Null {
+		var zero T
+		return zero
+	}
+	return o.V
+}
+
+// companyRefJSON names a contact's company.
+type companyRefJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type contactJSON struct {
+	ID             int64           `json:"id"`
+	Email          string          `json:"email"`
+	FamilyName     string          `json:"family_name"`
+	GivenName      string          `json:"given_name"`
+	FamilyReading  string          `json:"family_reading"`
+	GivenReading   string          `json:"given_reading"`
+	DisplayName    string          `json:"display_name"`
+	Honorific      string          `json:"honorific"`
+	Phone          string          `json:"phone"`
+	JobTitle       string          `json:"job_title"`
+	Department     string          `json:"department"`
+	Company        *companyRefJSON `json:"company"`
+	OwnerID        *int64          `json:"owner_id"`
+	TeamID         *int64          `json:"team_id"`
+	Tags           []string        `json:"tags"`
+	LifecycleStage crm.Lifecycle   `json:"lifecycle_stage"`
+	LeadStatus     crm.LeadStatus  `json:"lead_status"`
+	OriginalSource crm.Source      `json:"original_source"`
+	SourceGroup    string          `json:"source_group"`
+	Consent        crm.Consent     `json:"consent"`
+	Properties     map[string]any  `json:"properties"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	Version        int64           `json:"version"`
+}
+
+func (c contactJSON) etag() int64 { return c.Version }
+
+// toContact renders a contact; the display name follows lang's order.
+func toContact(c crm.Contact, lang crm.Language) contactJSON {
+	out := contactJSON{ID: c.ID, Email: c.Email, FamilyName: c.Family, GivenName: c.Given,
+		FamilyReading: c.FamilyReading, GivenReading: c.GivenReading, DisplayName: c.Name(lang), Honorific: c.Honorific,
+		Phone: c.Phone, JobTitle: c.JobTitle, Department: c.Department, OwnerID: optID(c.OwnerID), TeamID: optID(c.TeamID),
+		Tags: c.Tags, LifecycleStage: c.Lifecycle, LeadStatus: c.LeadStatus, OriginalSource: c.OriginalSource,
+		SourceGroup: crm.DefaultSourceGroups[c.OriginalSource], Consent: c.Consent, Properties: c.Props,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
+	if c.CompanyID != 0 {
+		out.Company = &companyRefJSON{ID: c.CompanyID, Name: c.CompanyName}
+	}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	if out.Properties == nil {
+		out.Properties = map[string]any{}
+	}
+	return out
+}
+
+// contactFields are the writable fields of a contact: the body of POST
+// (absent fields take their defaults) and of PATCH (absent fields keep
+// their stored values). Null leaves a text field alone and clears
+// company_id, owner_id and team_id; properties are merged by key, a null
+// value removing the property.
+type contactFields struct {
+	Email          *string         `json:"email"`
+	FamilyName     *string         `json:"family_name"`
+	GivenName      *string         `json:"given_name"`
+	FamilyReading  *string         `json:"family_reading"`
+	GivenReading   *string         `json:"given_reading"`
+	Honorific      *string         `json:"honorific"`
+	Phone          *string         `json:"phone"`
+	JobTitle       *string         `json:"job_title"`
+	Department     *string         `json:"department"`
+	CompanyID      optional[int64] `json:"company_id"`
+	CompanyName    *string         `json:"company_name"`
+	OwnerID        optional[int64] `json:"owner_id"`
+	TeamID         optional[int64] `json:"team_id"`
+	Tags           *[]string       `json:"tags"`
+	LifecycleStage *string         `json:"lifecycle_stage"`
+	LeadStatus     *string         `json:"lead_status"`
+	OriginalSource *string         `json:"original_source"`
+	Consent        *string         `json:"consent"`
+	Properties     map[string]any  `json:"properties"`
+}
+
+type companyJSON struct {
+	ID         int64          `json:"id"`
+	Name       string         `json:"name"`
+	LegalForm  string         `json:"legal_form"`
+	Reading    string         `json:"reading"`
+	Domain     string         `json:"domain"`
+	Industry   string         `json:"industry"`
+	Employees  *int           `json:"employees"`
+	PostalCode string         `json:"postal_code"`
+	Prefecture string         `json:"prefecture"`
+	City       string         `json:"city"`
+	Street     string         `json:"street"`
+	Country    string         `json:"country"`
+	Address    string         `json:"address"`
+	Phone      string         `json:"phone"`
+	OwnerID    *int64         `json:"owner_id"`
+	TeamID     *int64         `json:"team_id"`
+	Properties map[string]any `json:"properties"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	Version    int64          `json:"version"`
+}
+
+func (c companyJSON) etag() int64 { return c.Version }
+
+// toCompany renders a company; the address follows lang's order.
+func toCompany(c crm.Company, lang crm.Language) companyJSON {
+	out := companyJSON{ID: c.ID, Name: c.Name, LegalForm: c.LegalForm, Reading: c.Reading, Domain: c.Domain,
+		Industry: c.Industry, PostalCode: c.PostalCode, Prefecture: c.Prefecture, City: c.City, Street: c.Street,
+		Country: c.Country, Address: c.Address(lang), Phone: c.Phone, OwnerID: optID(c.OwnerID), TeamID: optID(c.TeamID),
+		Properties: c.Props, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
+	if c.Employees > 0 {
+		n := c.Employees
+		out.Employees = &n
+	}
+	if out.Properties == nil {
+		out.Properties = map[string]any{}
+	}
+	return out
+}
+
+// companyFields are the writable fields of a company, for POST and PATCH
+// as contactFields.
+type companyFields struct {
+	Name       *string         `json:"name"`
+	Reading    *string         `json:"reading"`
+	Domain     *string         `json:"domain"`
+	Industry   *string         `json:"industry"`
+	Employees  optional[int]   `json:"employees"`
+	PostalCode *string         `json:"postal_code"`
+	Prefecture *string         `json:"prefecture"`
+	City       *string         `json:"city"`
+	Street     *string         `json:"street"`
+	Country    *string         `json:"country"`
+	Phone      *string         `json:"phone"`
+	OwnerID    optional[int64] `json:"owner_id"`
+	TeamID     optional[int64] `json:"team_id"`
+	Properties map[string]any  `json:"properties"`
+}
+
+type timelineJSON struct {
+	ID        int64          `json:"id"`
+	At        time.Time      `json:"at"`
+	Kind      string         `json:"kind"`
+	ContactID *int64         `json:"contact_id"`
+	CompanyID *int64         `json:"company_id"`
+	ActorID   *int64         `json:"actor_id"`
+	ActorName string         `json:"actor_name"`
+	Data      map[string]any `json:"data"`
+	RefType   string         `json:"ref_type"`
+	RefID     *int64         `json:"ref_id"`
+}
+
+func toTimeline(e store.TimelineEntry) timelineJSON {
+	out := timelineJSON{ID: e.ID, At: e.At, Kind: e.Kind, ContactID: optID(e.ContactID), CompanyID: optID(e.CompanyID),
+		ActorID: optID(e.ActorID), ActorName: e.ActorName, Data: e.Data, RefType: e.RefType, RefID: optID(e.RefID)}
+	if out.Data == nil {
+		out.Data = map[string]any{}
+	}
+	return out
+}
+
+type mergeInput struct {
+	MergeID int64 `json:"merge_id"`
+}
+
+type consentInput struct {
+	Status  string `json:"status"`
+	Source  string `json:"source"`
+	Wording string `json:"wording"`
+}
+
+type consentEventJSON struct {
+	ID      int64       `json:"id"`
+	At      time.Time   `json:"at"`
+	Status  crm.Consent `json:"status"`
+	Source  string      `json:"source"`
+	Wording string      `json:"wording"`
+	PageURL string      `json:"page_url"`
+	IP      string      `json:"ip"`
+	ActorID *int64      `json:"actor_id"`
+}
+
+func toConsentEvent(e store.ConsentEvent) consentEventJSON {
+	return consentEventJSON{ID: e.ID, At: e.At, Status: e.Status, Source: e.Source, Wording: e.Wording,
+		PageURL: e.PageURL, IP: e.IP, ActorID: optID(e.ActorID)}
+}
+
+// personExportJSON is everything held about one person.
+type personExportJSON struct {
+	Contact    contactJSON        `json:"contact"`
+	Company    *companyJSON       `json:"company"`
+	Timeline   []timelineJSON     `json:"timeline"`
+	Consent    []consentEventJSON `json:"consent"`
+	ExportedAt time.Time          `json:"exported_at"`
+}
+
+type propertyJSON struct {
+	ID        int64            `json:"id"`
+	Object    string           `json:"object"`
+	Key       string           `json:"key"`
+	LabelJA   string           `json:"label_ja"`
+	LabelEN   string           `json:"label_en"`
+	Type      crm.PropertyType `json:"type"`
+	Options   []string         `json:"options"`
+	Position  int              `json:"position"`
+	CreatedAt time.Time        `json:"created_at"`
+	Version   int64            `json:"version"`
+}
+
+func (p propertyJSON) etag() int64 { return p.Version }
+
+func toProperty(p crm.Property) propertyJSON {
+	out := propertyJSON{ID: p.ID, Object: p.Object, Key: p.Key, LabelJA: p.LabelJA, LabelEN: p.LabelEN, Type: p.Type,
+		Options: p.Options, Position: p.Position, CreatedAt: p.CreatedAt, Version: p.Version}
+	if out.Options == nil {
+		out.Options = []string{}
+	}
+	return out
+}
+
+type propertyInput struct {
+	Object   string   `json:"object"`
+	Key      string   `json:"key"`
+	LabelJA  string   `json:"label_ja"`
+	LabelEN  string   `json:"label_en"`
+	Type     string   `json:"type"`
+	Options  []string `json:"options"`
+	Position int      `json:"position"`
+}
+
+// propertyPatch changes what may change of a definition; its object, key
+// and type are fixed.
+type propertyPatch struct {
+	LabelJA  *string   `json:"label_ja"`
+	LabelEN  *string   `json:"label_en"`
+	Options  *[]string `json:"options"`
+	Position *int      `json:"position"`
 }

@@ -37,7 +37,7 @@ func (e *env) snapshot() string {
 			e.t.Fatal(err)
 		}
 	}
-	b, _ := json.Marshal([]any{users, teams, ws, wv, srv, sv, rates, tokens})
+	b, _ := json.Marshal([]any{users, teams, ws, wv, srv, sv, rates, tokens, e.dumpPeople()})
 	return string(b)
 }
 
@@ -151,7 +151,12 @@ func TestIfMatchRequired(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	team, _ := e.app.CreateTeam(ctx, app.Actor{User: e.users["admin"]}, "Sales")
-	paths := map[string]string{"/users/{id}": fmt.Sprintf("/users/%d", e.users["sales"].ID), "/teams/{id}": fmt.Sprintf("/teams/%d", team.ID)}
+	contact := e.newContact("ifmatch@example.jp", "")
+	company := e.newCompany("IfMatch 株式会社")
+	prop := e.newProperty("contact", "ifmatch", crm.PropText)
+	paths := map[string]string{"/users/{id}": fmt.Sprintf("/users/%d", e.users["sales"].ID), "/teams/{id}": fmt.Sprintf("/teams/%d", team.ID),
+		"/contacts/{id}": fmt.Sprintf("/contacts/%d", contact.ID), "/companies/{id}": fmt.Sprintf("/companies/%d", company.ID),
+		"/properties/{id}": fmt.Sprintf("/properties/%d", prop.ID)}
 	before := e.snapshot()
 	n := 0
 	for _, rt := range (&server{}).routeTable() {
@@ -380,7 +385,7 @@ func TestCrossSiteCookieRequests(t *testing.T) {
 
 func TestUnknownRoutes(t *testing.T) {
 	e := newEnv(t)
-	res := e.do("admin", "GET", "/api/v1/contacts", nil).want(t, 404)
+	res := e.do("admin", "GET", "/api/v1/nowhere", nil).want(t, 404)
 	if !strings.Contains(string(res.body), "openapi.json") {
 		t.Errorf("404 does not point to the document: %s", res.body)
 	}

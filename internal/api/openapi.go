@@ -170,7 +170,7 @@ func schemas() js {
 		"rate":       js{"type": "number", "description": "Value of one unit in the base currency."},
 		"valid_from": date("The rate applies from this day on."),
 	})
-	return js{
+	out := js{
 		"Problem": js{"type": "object", "description": "RFC 9457 problem details.", "required": []string{"type", "title", "status", "detail"},
 			"additionalProperties": false, "properties": js{
 				"type":   str("Always about:blank: the status says what kind of problem it is."),
@@ -234,6 +234,8 @@ func schemas() js {
 			"last_error": str("Why the last attempt failed."), "run_at": dateTime("Next or last run."),
 			"created_at": dateTime(""), "finished_at": nullable(dateTime(""))}),
 	}
+	maps.Copy(out, peopleSchemas())
+	return out
 }
 
 // problemResponses names the problem responses of the document.
@@ -289,7 +291,11 @@ func (rt route) operation(schemas js) js {
 		params = append(params, js{"name": m[1], "in": "path", "required": true, "schema": idSchema("")})
 	}
 	for _, q := range rt.query {
-		params = append(params, js{"name": q.name, "in": "query", "description": q.desc, "schema": q.schema})
+		p := js{"name": q.name, "in": "query", "description": q.desc, "schema": q.schema}
+		if q.deep {
+			p["style"], p["explode"] = "deepObject", true
+		}
+		params = append(params, p)
 	}
 	if rt.ifMatch {
 		params = append(params, js{"$ref": "#/components/parameters/IfMatch"})
@@ -305,6 +311,9 @@ func (rt route) operation(schemas js) js {
 	headers := js{}
 	if rt.resp != "" {
 		ok["content"] = js{"application/json": js{"schema": ref(rt.resp)}}
+		if rt.csv {
+			ok["content"].(js)["text/csv"] = js{"schema": js{"type": "string", "description": "UTF-8 with a byte-order mark."}}
+		}
 		if props, _ := schemas[rt.resp].(js)["properties"].(js); props["version"] != nil {
 			headers["ETag"] = js{"$ref": "#/components/headers/ETag"}
 		}
@@ -356,6 +365,8 @@ func openAPIDocument(routes []route, baseURL string) js {
 		"servers":  []any{js{"url": baseURL}},
 		"security": []any{js{"bearerAuth": []string{}}, js{"sessionCookie": []string{}}},
 		"tags": []any{
+			js{"name": "contacts"}, js{"name": "companies"}, js{"name": "properties", "description": "Custom property definitions."},
+			js{"name": "privacy", "description": "Consent, a person's data export and erasure (APPI, GDPR)."},
 			js{"name": "users"}, js{"name": "teams"}, js{"name": "tokens"}, js{"name": "settings"},
 			js{"name": "audit"}, js{"name": "jobs"}, js{"name": "meta"},
 		},
@@ -373,5 +384,197 @@ func openAPIDocument(routes []route, baseURL string) js {
 					"description": "The web UI's session. Writes must come from Renkei's own pages (cross-origin protection)."},
 			},
 		},
+	}
+}
+
+// peopleSchemas are the schemas of contacts, companies, custom properties,
+// timelines and privacy.
+func peopleSchemas() js {
+	version := idSchema("Version for If-Match; also the ETag.")
+	stages, sources := stageNames(), sourceNames()
+	stage := func() js {
+		return withDesc(enumOf(stages...), "Lifecycle stage: where the person is in the funnel.")
+	}
+	leadStatus := func() js {
+		return withDesc(enumOf("", "new", "working", "accepted", "rejected", "recycled"),
+			"What sales did with the lead; empty until it is handed over.")
+	}
+	source := func() js { return withDesc(enumOf(sources...), "Where the contact came from.") }
+	consent := func() js {
+		return withDesc(enumOf("unknown", "granted", "withdrawn", "pending"),
+			"Whether the person may receive marketing e-mail (pending: double opt-in not yet confirmed).")
+	}
+	propValue := func(in bool) js {
+		types := []string{"string", "number", "boolean", "array"}
+		desc := "By the property's type: text, URL and choice are strings, number a number, date YYYY-MM-DD, yes/no a boolean, multiple choice an array of strings."
+		if in {
+			types = append(types, "null")
+			desc += " Strings are accepted for every type (\"1,200\", \"2026/4/1\", \"yes\"); null removes the value."
+		}
+		return js{"type": types, "items": js{"type": "string"}, "description": desc}
+	}
+	properties := func(in bool) js {
+		desc := "Custom properties by key (see /properties)."
+		if in {
+			desc = "Custom properties by key, merged into the stored ones (see /properties)."
+		}
+		return js{"type": "object", "additionalProperties": propValue(in), "description": desc}
+	}
+	optRef := func(desc string) js { return nullable(idSchema(desc)) }
+
+	contactText := js{
+		"email":          str("Unique when present (compared after NFKC and case folding)."),
+		"family_name":    str("姓 / last name."),
+		"given_name":     str("名 / first name."),
+		"family_reading": str("Reading of the family name in katakana (セイ); hiragana and half-width kana are converted."),
+		"given_reading":  str("Reading of the given name (メイ)."),
+		"honorific":      str("様 by default."),
+		"phone":          str(""),
+		"job_title":      str(""),
+		"department":     str(""),
+	}
+	contact := js{
+		"id":              idSchema("Contact id."),
+		"display_name":    str("The name in the order of the response's language (Content-Language): 山田 太郎 in Japanese, Taro Yamada in English."),
+		"company":         nullable(record(js{"id": idSchema(""), "name": str("")})),
+		"owner_id":        optRef("Owning user; null for none."),
+		"team_id":         optRef("Owning team; null for none."),
+		"tags":            withDesc(arrayOf(str("")), "Sorted by name."),
+		"lifecycle_stage": stage(),
+		"lead_status":     leadStatus(),
+		"original_source": source(),
+		"source_group":    withDesc(enumOf("marketing", "outbound"), "The source's group: marketing-sourced or outbound."),
+		"consent":         consent(),
+		"properties":      properties(false),
+		"created_at":      dateTime(""),
+		"updated_at":      dateTime(""),
+		"version":         version,
+	}
+	maps.Copy(contact, contactText)
+	contactIn := js{
+		"company_id":      optRef("Link this company; null unlinks."),
+		"company_name":    str("Link the company with this name, recognising legal forms (株式会社○○ = ○○ Co., Ltd.), or create it; empty unlinks. Not together with company_id."),
+		"owner_id":        optRef("Owning user (active); null for none."),
+		"team_id":         optRef("Owning team; null for none."),
+		"tags":            withDesc(arrayOf(str("")), "Replaces the tags."),
+		"lifecycle_stage": withDesc(stage(), "Default lead."),
+		"lead_status":     leadStatus(),
+		"original_source": withDesc(source(), "Default api."),
+		"consent":         withDesc(consent(), "Changes are recorded in the consent history with source manual; PUT /contacts/{id}/consent records the wording too."),
+		"properties":      properties(true),
+	}
+	maps.Copy(contactIn, contactText)
+
+	companyText := js{
+		"name":        str("As written, with its legal form (株式会社サンプル, Sample Co., Ltd.)."),
+		"reading":     str("Reading in katakana, for 五十音 order."),
+		"domain":      str("Web domain, e.g. example.co.jp (a URL is reduced to it)."),
+		"industry":    str(""),
+		"postal_code": str("e.g. 100-0001."),
+		"prefecture":  str("e.g. 東京都."),
+		"city":        str(""),
+		"street":      str(""),
+		"country":     str(""),
+		"phone":       str(""),
+	}
+	company := js{
+		"id":         idSchema("Company id."),
+		"legal_form": str("Recognised from the name: 株式会社, 合同会社, Inc., …"),
+		"employees":  nullable(integer("Number of employees; null when unknown.")),
+		"address":    str("The address in the order of the response's language: 〒100-0001 東京都千代田区… in Japanese, street first in English."),
+		"owner_id":   optRef("Owning user; null for none."),
+		"team_id":    optRef("Owning team; null for none."),
+		"properties": properties(false),
+		"created_at": dateTime(""),
+		"updated_at": dateTime(""),
+		"version":    version,
+	}
+	maps.Copy(company, companyText)
+	companyIn := js{
+		"employees":  nullable(integer("Number of employees; null when unknown.")),
+		"owner_id":   optRef("Owning user (active); null for none."),
+		"team_id":    optRef("Owning team; null for none."),
+		"properties": properties(true),
+	}
+	maps.Copy(companyIn, companyText)
+
+	propertyText := js{
+		"label_ja": str("Label in Japanese (a label in one language at least)."),
+		"label_en": str("Label in English."),
+		"options":  withDesc(arrayOf(str("")), "The choices of choice and multi_choice properties."),
+		"position": integer("Display order."),
+	}
+	propertyType := withDesc(enumOf("text", "number", "date", "choice", "multi_choice", "bool", "url"), "Type of the values.")
+	property := js{
+		"id":         idSchema(""),
+		"object":     enumOf("contact", "company"),
+		"key":        pattern("^[a-z][a-z0-9_]{0,62}$", "Name in properties objects, filters and CSV columns."),
+		"type":       propertyType,
+		"created_at": dateTime(""),
+		"version":    version,
+	}
+	maps.Copy(property, propertyText)
+	propertyIn := js{
+		"object": enumOf("contact", "company"),
+		"key":    pattern("^[a-z][a-z0-9_]{0,62}$", "Lower-case letters, digits and _, starting with a letter; not a standard field's name."),
+		"type":   propertyType,
+	}
+	maps.Copy(propertyIn, propertyText)
+
+	timeline := record(js{
+		"id":         idSchema(""),
+		"at":         dateTime("When it happened."),
+		"kind":       str("created, updated, imported, merged, consent, … (more kinds come with later features)."),
+		"contact_id": optRef("The contact it happened to."),
+		"company_id": optRef("The company it happened to."),
+		"actor_id":   optRef("The user who did it; null for the system."),
+		"actor_name": str(""),
+		"data":       js{"type": "object", "description": "Details by kind, e.g. changes: {field: [old, new]} for updated."},
+		"ref_type":   str("Kind of the record behind the entry, if any."),
+		"ref_id":     optRef("Id of the record behind the entry."),
+	})
+	consentEvent := record(js{
+		"id":       idSchema(""),
+		"at":       dateTime(""),
+		"status":   consent(),
+		"source":   str("form, import, api, manual, unsubscribe, …"),
+		"wording":  str("The exact text the person agreed to."),
+		"page_url": str(""),
+		"ip":       str(""),
+		"actor_id": optRef("The user who recorded it; null for the person themselves."),
+	})
+	return js{
+		"Contact":      record(contact),
+		"ContactInput": input(nil, contactIn),
+		"ContactPatch": input(nil, contactIn),
+		"ContactList": record(js{"data": arrayOf(ref("Contact")), "next_cursor": nullable(str(cursorDesc)),
+			"total":             integer("Number of matching contacts; with total_is_estimate, a lower bound (10,000)."),
+			"total_is_estimate": boolean("There are more matches than total.")}),
+		"CompanyList": record(js{"data": arrayOf(ref("Company")), "next_cursor": nullable(str(cursorDesc)),
+			"total":             integer("Number of matching companies; with total_is_estimate, a lower bound (10,000)."),
+			"total_is_estimate": boolean("There are more matches than total.")}),
+		"Company":       record(company),
+		"CompanyInput":  input([]string{"name"}, companyIn),
+		"CompanyPatch":  input(nil, companyIn),
+		"TimelineEntry": timeline,
+		"TimelineList":  listOf("TimelineEntry"),
+		"MergeInput":    input([]string{"merge_id"}, js{"merge_id": idSchema("The record that is merged into this one and then deleted.")}),
+		"ConsentInput": input([]string{"status"}, js{
+			"status":  consent(),
+			"source":  str("Where the consent was given (default api)."),
+			"wording": str("The exact text the person agreed to."),
+		}),
+		"ConsentEvent": consentEvent,
+		"PersonExport": record(js{
+			"contact":     ref("Contact"),
+			"company":     nullable(record(company)),
+			"timeline":    arrayOf(ref("TimelineEntry")),
+			"consent":     withDesc(arrayOf(ref("ConsentEvent")), "The consent history, newest first."),
+			"exported_at": dateTime(""),
+		}),
+		"Property":      record(property),
+		"PropertyList":  listOf("Property"),
+		"PropertyInput": input([]string{"object", "key", "type"}, propertyIn),
+		"PropertyPatch": input(nil, propertyText),
 	}
 }

@@ -61,7 +61,8 @@ func TestPermissionTable(t *testing.T) {
 	mailIn := map[string]any{"host": "smtp.example.com", "port": 587, "security": "starttls", "from_address": "crm@example.com"}
 
 	samples := func(role string) map[string]sample {
-		return map[string]sample{
+		out := e.peopleSamples(role)
+		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},
 			"POST /users":                          {path: "/users", body: map[string]any{"email": "walk-" + role + "@example.com", "name": "Walk", "role": "viewer"}},
@@ -89,7 +90,10 @@ func TestPermissionTable(t *testing.T) {
 			"DELETE /exchange-rates/{id}":          {path: fmt.Sprintf("/exchange-rates/%d", rate.ID)},
 			"GET /audit-log":                       {path: "/audit-log?action=login"},
 			"GET /jobs/{id}":                       {path: fmt.Sprintf("/jobs/%d", job.ID)},
+		} {
+			out[k] = v
 		}
+		return out
 	}
 
 	routes := (&server{}).routeTable()

@@ -149,24 +149,63 @@ type pageQuery struct {
 }
 
 func parsePage(r *http.Request) (pageQuery, error) {
-	q := r.URL.Query()
-	p := pageQuery{limit: defaultLimit}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return p, badField("limit", fmt.Sprintf("must be a whole number from 1 to %d", maxLimit))
-		}
-		p.limit = n
+	p := pageQuery{}
+	var err error
+	if p.limit, err = parseLimit(r); err != nil {
+		return p, err
 	}
-	if s := q.Get("cursor"); s != "" {
-		b, err := base64.RawURLEncoding.DecodeString(s)
-		id, err2 := strconv.ParseInt(string(b), 10, 64)
-		if err != nil || err2 != nil || id <= 0 {
-			return p, badField("cursor", "is not a next_cursor from a previous response")
+	if s := r.URL.Query().Get("cursor"); s != "" {
+		parts, ok := decodeCursor(s, 1)
+		if !ok || parts[0] <= 0 {
+			return p, errBadCursor
 		}
-		p.after = id
+		p.after = parts[0]
 	}
 	return p, nil
+}
+
+// parseLimit reads ?limit= (default 50, 1 to 200).
+func parseLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, badField("limit", fmt.Sprintf("must be a whole number from 1 to %d", maxLimit))
+	}
+	return n, nil
+}
+
+var errBadCursor = badField("cursor", "is not a next_cursor from a previous response")
+
+// encodeCursor makes an opaque cursor of numbers (an id, or a time and an
+// id): base64url of the numbers joined by dots.
+func encodeCursor(parts ...int64) string {
+	s := make([]string, len(parts))
+	for i, p := range parts {
+		s[i] = strconv.FormatInt(p, 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(s, ".")))
+}
+
+// decodeCursor reads a cursor of n numbers made by encodeCursor.
+func decodeCursor(s string, n int) ([]int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	fields := strings.Split(string(b), ".")
+	if len(fields) != n {
+		return nil, false
+	}
+	out := make([]int64, n)
+	for i, f := range fields {
+		if out[i], err = strconv.ParseInt(f, 10, 64); err != nil {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // list is the envelope of every list response.
@@ -178,10 +217,15 @@ type list[T any] struct {
 // newList builds a page from up to limit+1 records (the extra one only says
 // that there is more): next_cursor names the last record shown.
 func newList[T any](items []T, limit int, id func(T) int64) list[T] {
+	return pageOf(items, limit, func(x T) string { return encodeCursor(id(x)) })
+}
+
+// pageOf is newList with any cursor.
+func pageOf[T any](items []T, limit int, cursor func(T) string) list[T] {
 	l := list[T]{Data: items}
 	if len(items) > limit {
 		l.Data = items[:limit]
-		c := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id(items[limit-1]), 10)))
+		c := cursor(items[limit-1])
 		l.NextCursor = &c
 	}
 	if l.Data == nil {
