@@ -43,6 +43,8 @@ Usage:
                                        print a new API token for a user (shown once)
   renkei backup FILE                   write a consistent copy of the SQLite database (server may run)
   renkei restore FILE                  put a backup in place (server stopped)
+  renkei demo [--lang ja|en]           fill an empty workspace with a demo business (prints the password)
+  renkei gen --size S|M|N=<contacts>   generate a benchmark dataset into an empty database (prints rows/s)
   renkei version                       print the version
 
 Every command takes --data DIR or --database-url postgres://… (or RENKEI_DATA_DIR, RENKEI_DATABASE_URL).
@@ -77,6 +79,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = backup(ctx, args[1:], env)
 	case "restore":
 		err = restore(ctx, args[1:], env)
+	case "demo":
+		err = demo(ctx, args[1:], env)
+	case "gen":
+		err = genCommand(ctx, args[1:], env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(env.Stdout, "renkei", Version)
 	case "help", "-h", "--help":
