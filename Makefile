@@ -6,11 +6,15 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X renkei/internal/cli.Version=$(VERSION)
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: run build assets test test-deps test-sqlite test-postgres vet bench bench-full clean
+.PHONY: run demo build assets test test-deps test-sqlite test-postgres vet bench bench-full clean
 
 ## run: build and start Renkei on its embedded SQLite (./renkei-data), http://127.0.0.1:8080
 run: build
 	./$(BIN) serve $(ARGS)
+
+## demo: like run, but a new workspace is filled with a demo business first (the owner's password is printed)
+demo: build
+	./$(BIN) serve --demo $(ARGS)
 
 ## build: the static binary in bin/renkei
 build: assets

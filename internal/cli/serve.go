@@ -12,6 +12,8 @@ import (
 	"renkei/internal/api"
 	"renkei/internal/app"
 	"renkei/internal/config"
+	"renkei/internal/crm"
+	"renkei/internal/gen"
 	"renkei/internal/jobs"
 	"renkei/internal/store"
 	"renkei/internal/web"
@@ -134,6 +136,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer srv.Close()
+	if c.Demo {
+		if err := serveDemo(ctx, srv, env); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
@@ -144,4 +151,24 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	log.Info("renkei is listening", "url", "http://"+ln.Addr().String(), "database", db, "version", Version)
 	return srv.Serve(ctx, ln)
+}
+
+// serveDemo fills an empty workspace with the demo business before the
+// server starts (`renkei serve --demo`, `make demo`); a workspace that is
+// already set up is left alone.
+func serveDemo(ctx context.Context, srv *Server, env Env) error {
+	empty, err := srv.App.NeedsSetup(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		srv.Log.Info("--demo: the workspace is already set up; starting without demo data")
+		return nil
+	}
+	size, err := gen.ParseSize("demo")
+	if err != nil {
+		return err
+	}
+	o := generateOptions{command: "demo", size: size, seed: 1, lang: crm.LangJA}
+	return generate(ctx, srv.Store, srv.App, o, srv.Config.BaseURL, env.Stdout)
 }
