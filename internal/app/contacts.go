@@ -22,6 +22,9 @@ const (
 	KindMerged   = "merged"
 	KindConsent  = "consent"
 	KindImported = "imported"
+	// KindNote is a free-text note about a person ({"text": …}); the
+	// activities of the sales work add calls, visits and meetings beside it.
+	KindNote = "note"
 )
 
 // ContactInput is a contact as a form, the API or an import gives it.

@@ -37,7 +37,8 @@ func (a *App) queueMail(ctx context.Context, tx *store.Tx, m mail.Message) error
 // JobHandlers returns the background work this application knows.
 func (a *App) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{
-		JobMailSend: a.handleMailSend,
+		JobMailSend:  a.handleMailSend,
+		JobImportRun: a.handleImportRun,
 	}
 }
 

@@ -45,6 +45,8 @@ Usage:
   renkei restore FILE                  put a backup in place (server stopped)
   renkei demo [--lang ja|en]           fill an empty workspace with a demo business (prints the password)
   renkei gen --size S|M|N=<contacts>   generate a benchmark dataset into an empty database (prints rows/s)
+  renkei import contacts|companies FILE [--encoding auto|utf-8|shift_jis] [--marketing] [--owner EMAIL] [--tag T] [--as EMAIL]
+                                       import a CSV file (as the first admin unless --as) and wait until it is done
   renkei version                       print the version
 
 Every command takes --data DIR or --database-url postgres://… (or RENKEI_DATA_DIR, RENKEI_DATABASE_URL).
@@ -83,6 +85,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = demo(ctx, args[1:], env)
 	case "gen":
 		err = genCommand(ctx, args[1:], env)
+	case "import":
+		err = importCommand(ctx, args[1:], env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(env.Stdout, "renkei", Version)
 	case "help", "-h", "--help":

@@ -27,6 +27,7 @@ type page struct {
 	Lang      crm.Language
 	OtherLang crm.Language // the language the public switch offers
 	Title     string       // translated page title
+	Pretitle  string       // small text above the title (a name's reading)
 	Section   string       // active navigation entry: home, marketing, sales, reports, settings, profile
 	Sub       string       // active settings entry
 	User      crm.User
@@ -105,6 +106,15 @@ func (s *server) parseTemplates() error {
 
 // funcs are the template functions for one language.
 func (s *server) funcs(lang crm.Language) template.FuncMap {
+	m := s.baseFuncs(lang)
+	for k, f := range peopleFuncs(lang) {
+		m[k] = f
+	}
+	return m
+}
+
+// baseFuncs are the template functions of the shell pages.
+func (s *server) baseFuncs(lang crm.Language) template.FuncMap {
 	return template.FuncMap{
 		"t":     func(key string, args ...any) string { return i18n.T(lang, key, args...) },
 		"asset": s.assets.URL,

@@ -58,6 +58,46 @@ func (s *server) routes() []route {
 		{"GET", "/sales", crm.PermReadAll, s.salesPage, false},
 		{"GET", "/reports", crm.PermReadAll, s.reportsPage, false},
 
+		// Contacts. Reading is open to every role; writing needs
+		// write_contacts (marketing and sales both work on people); erasing
+		// a person is for admins.
+		{"GET", "/contacts", crm.PermReadAll, s.contactsPage, false},
+		{"POST", "/contacts", crm.PermWriteContacts, s.contactCreate, false},
+		{"GET", "/contacts/new", crm.PermWriteContacts, s.contactNew, false},
+		{"GET", "/contacts/export", crm.PermReadAll, s.contactsExport, false},
+		{"POST", "/contacts/bulk", crm.PermWriteContacts, s.contactsBulk, false},
+		{"POST", "/contacts/views", crm.PermReadAll, s.viewSave, false},
+		{"POST", "/contacts/views/{id}/delete", crm.PermReadAll, s.viewDelete, false},
+		{"GET", "/contacts/{id}", crm.PermReadAll, s.contactPage, false},
+		{"POST", "/contacts/{id}", crm.PermWriteContacts, s.contactUpdate, false},
+		{"GET", "/contacts/{id}/edit", crm.PermWriteContacts, s.contactEdit, false},
+		{"POST", "/contacts/{id}/delete", crm.PermWriteContacts, s.contactDelete, false},
+		{"POST", "/contacts/{id}/consent", crm.PermWriteContacts, s.contactConsent, false},
+		{"GET", "/contacts/{id}/merge", crm.PermWriteContacts, s.contactMergePage, false},
+		{"POST", "/contacts/{id}/merge", crm.PermWriteContacts, s.contactMerge, false},
+		{"GET", "/contacts/{id}/export", crm.PermReadAll, s.contactExportPerson, false},
+		{"POST", "/contacts/{id}/erase", crm.PermSettings, s.contactErase, false},
+
+		// Companies.
+		{"GET", "/companies", crm.PermReadAll, s.companiesPage, false},
+		{"POST", "/companies", crm.PermWriteContacts, s.companyCreate, false},
+		{"GET", "/companies/new", crm.PermWriteContacts, s.companyNew, false},
+		{"GET", "/companies/export", crm.PermReadAll, s.companiesExport, false},
+		{"GET", "/companies/suggest", crm.PermReadAll, s.companySuggest, false},
+		{"GET", "/companies/{id}", crm.PermReadAll, s.companyPage, false},
+		{"POST", "/companies/{id}", crm.PermWriteContacts, s.companyUpdate, false},
+		{"GET", "/companies/{id}/edit", crm.PermWriteContacts, s.companyEdit, false},
+		{"POST", "/companies/{id}/delete", crm.PermWriteContacts, s.companyDelete, false},
+		{"GET", "/companies/{id}/merge", crm.PermWriteContacts, s.companyMergePage, false},
+		{"POST", "/companies/{id}/merge", crm.PermWriteContacts, s.companyMerge, false},
+
+		// CSV imports.
+		{"GET", "/imports", crm.PermWriteContacts, s.importsPage, false},
+		{"POST", "/imports", crm.PermWriteContacts, s.importStart, false},
+		{"POST", "/imports/preview", crm.PermWriteContacts, s.importPreview, false},
+		{"GET", "/imports/{id}", crm.PermWriteContacts, s.importPage, false},
+		{"GET", "/imports/{id}/progress", crm.PermWriteContacts, s.importProgress, false},
+
 		// The user's own profile.
 		{"GET", "/profile", crm.PermSignedIn, s.profilePage, false},
 		{"POST", "/profile", crm.PermSignedIn, s.profilePost, false},
@@ -93,6 +133,11 @@ func (s *server) routes() []route {
 		{"POST", "/settings/mail/test", crm.PermSettings, s.mailTest, false},
 		{"GET", "/settings/mail/test/{id}", crm.PermSettings, s.mailTestStatus, false},
 		{"GET", "/settings/audit", crm.PermAudit, s.auditPage, false},
+		{"GET", "/settings/properties", crm.PermSettings, s.propertiesPage, false},
+		{"POST", "/settings/properties", crm.PermSettings, s.propertyCreate, false},
+		{"GET", "/settings/properties/{id}", crm.PermSettings, s.propertyPage, false},
+		{"POST", "/settings/properties/{id}", crm.PermSettings, s.propertyUpdate, false},
+		{"POST", "/settings/properties/{id}/delete", crm.PermSettings, s.propertyDelete, false},
 	}
 }
 

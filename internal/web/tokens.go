@@ -78,7 +78,8 @@ const auditPageSize = 50
 
 // auditActions are the prefixes the audit log can be filtered by.
 func auditActions() []string {
-	return []string{"login", "logout", "password", "totp", "invite", "user", "team", "token", "settings", "setup"}
+	return []string{"login", "logout", "password", "totp", "invite", "user", "team", "token", "settings", "setup",
+		"contact", "company", "person", "property", "import"}
 }
 
 // auditData is the content of the audit log page.

@@ -9,8 +9,11 @@
 //   - render.go, forms.go: templates (embedded, one set per language) and
 //     form helpers.
 //   - auth.go, pages.go, profile.go, settings.go, users.go, teams.go,
-//     tokens.go: handlers, grouped by aggregate. Each parses input, calls
-//     one app method and renders.
+//     tokens.go, contacts.go, companies.go, properties.go, imports.go:
+//     handlers, grouped by aggregate. Each parses input, calls one app
+//     method and renders.
+//   - people.go: what the contact and company pages share (choices,
+//     names, custom property inputs and values, the timeline).
 package web
 
 import (

@@ -96,4 +96,113 @@
       if (document.execCommand("copy")) done();
     }
   });
+  // Selects that submit their form when changed: <select data-autosubmit>.
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) {
+      if (el.form.requestSubmit) el.form.requestSubmit();
+      else el.form.submit();
+    }
+  });
+
+  // Bulk selection: <input type="checkbox" data-check-all="ids"> checks
+  // every checkbox named ids in its form; [data-bulk-count] shows how many
+  // are checked (data-template holds "%d selected").
+  function bulkCount(form) {
+    if (!form) return;
+    var out = form.querySelector("[data-bulk-count]");
+    if (!out) return;
+    var n = form.querySelectorAll('input[type="checkbox"][name="ids"]:checked').length;
+    out.textContent = n ? (out.getAttribute("data-template") || "%d").replace("%d", n) : "";
+  }
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (!el.matches) return;
+    if (el.matches("input[data-check-all]")) {
+      var name = el.getAttribute("data-check-all");
+      var boxes = el.form ? el.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]') : [];
+      Array.prototype.forEach.call(boxes, function (b) { b.checked = el.checked; });
+      bulkCount(el.form);
+    } else if (el.matches('input[type="checkbox"][name="ids"]')) {
+      bulkCount(el.form);
+    }
+  });
+
+  // Bulk action: show only the value control of the chosen operation
+  // (<span data-bulk-for="add_tag remove_tag">).
+  function bulkOp(select) {
+    var root = select.closest("[data-bulk]");
+    if (!root) return;
+    Array.prototype.forEach.call(root.querySelectorAll("[data-bulk-for]"), function (el) {
+      var ops = el.getAttribute("data-bulk-for").split(" ");
+      el.hidden = ops.indexOf(select.value) < 0;
+    });
+  }
+
+  // Custom property conditions of the list filters: the operators and the
+  // value input follow the type of the chosen property.
+  function propCond(row) {
+    var key = row.querySelector("[data-prop-key]");
+    var op = row.querySelector("[data-prop-op]");
+    var val = row.querySelector("[data-prop-value]");
+    if (!key || !op || !val) return;
+    var opt = key.options[key.selectedIndex];
+    var type = (opt && opt.getAttribute("data-type")) || "";
+    Array.prototype.forEach.call(op.options, function (o) {
+      var types = (o.getAttribute("data-types") || "").split(" ");
+      o.hidden = o.disabled = type !== "" && types.indexOf(type) < 0;
+    });
+    if (op.options[op.selectedIndex] && op.options[op.selectedIndex].disabled) {
+      for (var i = 0; i < op.options.length; i++) {
+        if (!op.options[i].disabled) { op.selectedIndex = i; break; }
+      }
+    }
+    val.type = type === "date" ? "date" : "text";
+    val.inputMode = type === "number" ? "decimal" : "";
+    var noValue = op.value === "is_set" || op.value === "not_set";
+    val.disabled = noValue;
+    // Choices are offered in a list next to the input.
+    var choices = (opt && opt.getAttribute("data-options")) || "";
+    var listID = val.id + "-list";
+    var list = document.getElementById(listID);
+    if (choices) {
+      if (!list) {
+        list = document.createElement("datalist");
+        list.id = listID;
+        val.parentNode.appendChild(list);
+      }
+      list.textContent = "";
+      choices.split("|").forEach(function (c) {
+        var o = document.createElement("option");
+        o.value = c;
+        list.appendChild(o);
+      });
+      val.setAttribute("list", listID);
+    } else {
+      val.removeAttribute("list");
+    }
+  }
+
+  function setUp(root) {
+    if (!root || !root.querySelectorAll) return;
+    // A form sent back with messages: start at the first field to fix.
+    if (root === document) {
+      var bad = document.querySelector("main form .is-invalid");
+      if (bad && bad.focus) bad.focus();
+    }
+    Array.prototype.forEach.call(root.querySelectorAll("[data-bulk-op]"), bulkOp);
+    Array.prototype.forEach.call(root.querySelectorAll("[data-propcond]"), propCond);
+    Array.prototype.forEach.call(root.querySelectorAll("form"), bulkCount);
+  }
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (!el.matches) return;
+    if (el.matches("[data-bulk-op]")) bulkOp(el);
+    if (el.matches("[data-prop-key], [data-prop-op]")) propCond(el.closest("[data-propcond]"));
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  } else {
+    setUp(document);
+  }
 })();
