@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(dbs) == 0 {
 		return errors.New("no database to run on")
 	}
-	rows, err := selectRows(allRows(), *only)
+	rows, err := selectRows(allRows(*quick), *only)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,12 @@ import (
 )
 
 // allRows are the rows of BENCHMARKS.md that the suite measures so far, in
-// table order. Add a row here when its feature exists.
-func allRows() []Row {
-	return []Row{rowF1(), rowF5()}
+// table order. Add a row here when its feature exists. quick (-quick)
+// lets rows that generate data use a smaller dataset.
+func allRows(quick bool) []Row {
+	rows := []Row{rowF1()}
+	rows = append(rows, rowsF2F3(quick)...)
+	return append(rows, rowF4(quick), rowF5(), rowD1(quick))
 }
 
 // dataEmpty labels rows measured before the scale generator exists.
