@@ -20,12 +20,33 @@ import (
 // switch shows them.
 func Languages() []crm.Language { return []crm.Language{crm.LangJA, crm.LangEN} }
 
+// The catalogues are built once from parts: the core messages and one part
+// per feature area (messages_<area>.go), so that areas can grow without
+// touching each other's files. A key defined twice is a programming error.
+var (
+	catalogEN = mergeParts("en", messagesEN, trackingEN, formsEN, scoringEN, handoffEN, webhooksEN, salesEN)
+	catalogJA = mergeParts("ja", messagesJA, trackingJA, formsJA, scoringJA, handoffJA, webhooksJA, salesJA)
+)
+
+func mergeParts(lang string, parts ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parts {
+		for k, v := range p {
+			if _, dup := out[k]; dup {
+				panic("i18n: key " + k + " defined twice in the " + lang + " catalogue")
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // catalog returns the messages of a language; English for any other value.
 func catalog(lang crm.Language) map[string]string {
 	if lang == crm.LangJA {
-		return messagesJA
+		return catalogJA
 	}
-	return messagesEN
+	return catalogEN
 }
 
 // T returns the message key in lang, formatted with args as by

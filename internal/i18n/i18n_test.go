@@ -54,7 +54,7 @@ func TestCatalogues(t *testing.T) {
 		t.Errorf("key %q is in Japanese only", k)
 	}
 	for _, k := range en {
-		m1, m2 := messagesEN[k], messagesJA[k]
+		m1, m2 := catalogEN[k], catalogJA[k]
 		if strings.TrimSpace(m1) == "" || strings.TrimSpace(m2) == "" {
 			t.Errorf("key %q has an empty message", k)
 		}

@@ -1,0 +1,2 @@
+-- Placeholder: 0006_forms fills this in.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Placeholder: 0007_scoring fills this in.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Placeholder: 0010_sales fills this in.
+SELECT 1;

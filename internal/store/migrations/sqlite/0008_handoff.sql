@@ -1,0 +1,2 @@
+-- Placeholder: 0008_handoff fills this in.
+SELECT 1;

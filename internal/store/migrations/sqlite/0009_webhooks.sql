@@ -1,0 +1,2 @@
+-- Placeholder: 0009_webhooks fills this in.
+SELECT 1;
