@@ -16,6 +16,7 @@ import (
 	"renkei/internal/gen"
 	"renkei/internal/jobs"
 	"renkei/internal/store"
+	"renkei/internal/track"
 	"renkei/internal/web"
 )
 
@@ -52,8 +53,12 @@ func NewServer(ctx context.Context, c config.Config, log *slog.Logger) (*Server,
 		return nil, err
 	}
 	apiH := api.New(api.Config{App: a, TrustedProxies: c.TrustedProxies, Wake: srv.Runner.Wake})
+	trackH := track.New(track.Config{App: a, TrustedProxies: c.TrustedProxies, Log: log})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiH)
+	for _, p := range track.Prefixes {
+		mux.Handle(p, trackH)
+	}
 	mux.HandleFunc("GET /healthz", srv.healthz)
 	mux.HandleFunc("GET /metrics", srv.serveMetrics)
 	mux.Handle("/", webH)

@@ -1,0 +1,65 @@
+// Package track serves Renkei's public, cross-origin surface: the tracker
+// script and its beacon, lead-capture forms (hosted, embedded and plain
+// HTML posts) and, later, e-mail click redirects, unsubscribe links and
+// surveys. Everything here assumes hostile input: bodies are size-limited,
+// requests are rate-limited per client address and per site, and CORS is
+// granted only to a site's registered origins. Handlers parse input, call
+// one app method and write the answer.
+package track
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+
+	"renkei/internal/app"
+)
+
+// Config are the dependencies of New.
+type Config struct {
+	App            *app.App
+	TrustedProxies []netip.Prefix
+	Limits         Limits
+	Log            *slog.Logger
+}
+
+// Server is the public handler.
+type Server struct {
+	app     *app.App
+	proxies []netip.Prefix
+	limits  Limits
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// route is one public endpoint.
+type route struct {
+	pattern string // http.ServeMux pattern, with method
+	h       http.HandlerFunc
+}
+
+// New builds the public handler.
+func New(c Config) *Server {
+	s := &Server{app: c.App, proxies: c.TrustedProxies, limits: c.Limits, log: c.Log, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	for _, r := range s.routes() {
+		s.mux.HandleFunc(r.pattern, r.h)
+	}
+	return s
+}
+
+// Prefixes are the URL paths the public surface owns; the server mounts
+// the handler on them.
+var Prefixes = []string{"/t.js", "/t/", "/f/"}
+
+func (s *Server) routes() []route {
+	var rs []route
+	rs = append(rs, s.trackingRoutes()...)
+	rs = append(rs, s.formRoutes()...)
+	return rs
+}
+
+// ServeHTTP serves the public surface.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
