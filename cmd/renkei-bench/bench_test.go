@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -153,4 +154,46 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A run of some rows keeps the other rows of the previous run, with where
+// they came from; a later full run drops them again.
+func TestDocKeepsRowsNotMeasured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.md")
+	db := DB{Name: "SQLite", Kind: "sqlite"}
+	all := []DB{db, {Name: "PostgreSQL", Kind: "postgres"}}
+	mk := func(id string, v float64) Result {
+		return Result{Row: Row{ID: id, Data: "S", Note: id + " note"}, Metric: Metric{Name: "p95", Unit: "ms"}, Median: v, Runs: []float64{v, v, v}}
+	}
+	run1 := Run{Date: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Commit: "aaa", Command: "bench all", Runs: 3}
+	if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run1, []Result{mk("F1", 1), mk("F2", 2)})}); err != nil {
+		t.Fatal(err)
+	}
+	run2 := Run{Date: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Commit: "bbb", Command: "bench -rows F2", Runs: 3}
+	if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run2, []Result{mk("F2", 5)})}); err != nil {
+		t.Fatal(err)
+	}
+	run3 := Run{Date: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), Commit: "ccc", Command: "bench -rows C1", Runs: 3}
+	if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run3, []Result{mk("C1", 7)})}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	doc := string(b)
+	for _, want := range []string{"| C1 | SQLite | S | p95 | 7 ms", "Measured by 2026-11-24 09:00 UTC, commit `bbb`, `bench -rows F2`",
+		"| F2 | SQLite | S | p95 | 5 ms", "Measured by 2026-11-24 08:00 UTC, commit `aaa`, `bench all`", "| F1 | SQLite | S | p95 | 1 ms", "F1: F1 note"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("doc lacks %q:\n%s", want, doc)
+		}
+	}
+	if strings.Contains(doc, "| F2 | SQLite | S | p95 | 2 ms") {
+		t.Errorf("the older F2 figure was kept:\n%s", doc)
+	}
+	// A full run replaces everything.
+	if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run1, []Result{mk("F1", 1), mk("F2", 2), mk("C1", 3)})}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	if strings.Contains(string(b), earlierHeading) {
+		t.Errorf("a full run kept earlier rows:\n%s", b)
+	}
 }

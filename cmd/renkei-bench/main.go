@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	pgURL := fs.String("postgres", "", "also run on this PostgreSQL server (a schema per run is created and dropped)")
 	noSQLite := fs.Bool("no-sqlite", false, "skip SQLite (with -postgres)")
 	only := fs.String("rows", "", "comma-separated row ids to run (default: all)")
-	bin := fs.String("bin", "bin/renkei", "renkei binary; built with the Makefile's flags when missing")
+	bin := fs.String("bin", "bin/renkei", "renkei binary; when not given, bin/renkei is built from this checkout first")
 	outPath := fs.String("out", "docs/benchmarks.md", "Markdown file to update (empty: print only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,7 +87,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(binPath); errors.Is(err, os.ErrNotExist) {
+	// The default binary is always built (go build is incremental): a
+	// binary left from an older checkout would measure the wrong code.
+	binGiven := false
+	fs.Visit(func(f *flag.Flag) { binGiven = binGiven || f.Name == "bin" })
+	if _, err := os.Stat(binPath); !binGiven || errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(out, "building %s with the Makefile's flags\n", *bin)
 		if err := buildRenkei(ctx, binPath); err != nil {
 			return err

@@ -152,7 +152,8 @@ func writeDoc(path string, kinds []DB, fresh map[string]string) error {
 	for _, db := range kinds {
 		b.WriteString("\n")
 		if s, ok := fresh[db.Kind]; ok {
-			b.WriteString(s)
+			prev, _ := extractSection(string(old), db.Kind)
+			b.WriteString(withCarryOver(s, prev))
 			continue
 		}
 		if s, ok := extractSection(string(old), db.Kind); ok {
@@ -176,4 +177,30 @@ func extractSection(doc, kind string) (string, bool) {
 		return "", false
 	}
 	return doc[i:i+j+len(end)] + "\n", true
+}
+
+// withCarryOver appends to a fresh section the rows of the previous one
+// that the fresh run did not measure (see carryover.go).
+func withCarryOver(fresh, prev string) string {
+	measured := map[string]bool{}
+	for _, line := range strings.Split(fresh, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| row ") {
+			measured[rowID(line)] = true
+		}
+	}
+	carried := carryOver(prev, measured)
+	if carried == "" {
+		return fresh
+	}
+	_, end := sectionMarkers(sectionKind(fresh))
+	return strings.Replace(fresh, end, strings.TrimPrefix(carried, "\n")+end, 1)
+}
+
+// sectionKind reads the database kind from a section's begin marker.
+func sectionKind(sec string) string {
+	s := strings.TrimPrefix(sec, "<!-- bench:")
+	if i := strings.Index(s, ":"); i >= 0 {
+		return s[:i]
+	}
+	return ""
 }

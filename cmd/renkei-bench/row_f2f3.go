@@ -39,8 +39,7 @@ type searchData struct {
 	f3    []url.Values
 }
 
-func rowsF2F3(quick bool) []Row {
-	d := &searchData{size: genSize(quick)}
+func rowsF2F3(quick bool, d *searchData) []Row {
 	data := sizeData(quick, "M")
 	note := "F2 and F3 run with one client, " + fmt.Sprint(searchRequests) + " measured requests per run after " +
 		fmt.Sprint(searchWarmup) + " unmeasured ones, signed in with an API token of the workspace owner"

@@ -249,6 +249,14 @@ func TestHappyPaths(t *testing.T) {
 	})
 
 	t.Run("people", func(t *testing.T) { e.sub(t).happyPeople() })
+	t.Run("webhooks", func(t *testing.T) { e.sub(t).happyWebhooks() })
+	t.Run("tracking", func(t *testing.T) { e.sub(t).happyTracking() })
+	t.Run("scoring", func(t *testing.T) { e.sub(t).happyScoring() })
+	t.Run("handoff", func(t *testing.T) { e.sub(t).happyHandoff() })
+	t.Run("forms", func(t *testing.T) { e.sub(t).happyForms() })
+	t.Run("sales", func(t *testing.T) { e.sub(t).happySales() })
+	t.Run("activities", func(t *testing.T) { e.sub(t).happyActivities() })
+	t.Run("contracts", func(t *testing.T) { e.sub(t).happyContracts() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

@@ -548,6 +548,10 @@ type personExportJSON struct {
 	Company    *companyJSON       `json:"company"`
 	Timeline   []timelineJSON     `json:"timeline"`
 	Consent    []consentEventJSON `json:"consent"`
+	Visits     []personVisitJSON  `json:"visits"`
+	Events     []personEventJSON  `json:"events"`
+	Deals      []dealJSON         `json:"deals"`     // sales
+	Contracts  []contractJSON     `json:"contracts"` // contracts
 	ExportedAt time.Time          `json:"exported_at"`
 }
 

@@ -157,6 +157,9 @@ func TestIfMatchRequired(t *testing.T) {
 	paths := map[string]string{"/users/{id}": fmt.Sprintf("/users/%d", e.users["sales"].ID), "/teams/{id}": fmt.Sprintf("/teams/%d", team.ID),
 		"/contacts/{id}": fmt.Sprintf("/contacts/%d", contact.ID), "/companies/{id}": fmt.Sprintf("/companies/%d", company.ID),
 		"/properties/{id}": fmt.Sprintf("/properties/%d", prop.ID)}
+	if rule, err := e.app.CreateAssignmentRule(ctx, app.Actor{User: e.users["admin"]}, crm.AssignmentRule{Kind: crm.RuleCompanyOwner}); err == nil { // hand-off
+		paths["/assignment-rules/{id}"] = fmt.Sprintf("/assignment-rules/%d", rule.ID)
+	}
 	before := e.snapshot()
 	n := 0
 	for _, rt := range (&server{}).routeTable() {

@@ -235,6 +235,10 @@ func schemas() js {
 			"created_at": dateTime(""), "finished_at": nullable(dateTime(""))}),
 	}
 	maps.Copy(out, peopleSchemas())
+	maps.Copy(out, personTrackingSchemas())
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas()} {
+		maps.Copy(out, part)
+	}
 	return out
 }
 
@@ -365,10 +369,21 @@ func openAPIDocument(routes []route, baseURL string) js {
 		"servers":  []any{js{"url": baseURL}},
 		"security": []any{js{"bearerAuth": []string{}}, js{"sessionCookie": []string{}}},
 		"tags": []any{
+			js{"name": "leads", "description": "The hand-off to sales: assignment rules, the Leads inbox (accept / reject), notifications."},
 			js{"name": "contacts"}, js{"name": "companies"}, js{"name": "properties", "description": "Custom property definitions."},
 			js{"name": "privacy", "description": "Consent, a person's data export and erasure (APPI, GDPR)."},
 			js{"name": "users"}, js{"name": "teams"}, js{"name": "tokens"}, js{"name": "settings"},
 			js{"name": "audit"}, js{"name": "jobs"}, js{"name": "meta"},
+			js{"name": "webhooks", "description": "Outgoing webhooks (HMAC-signed, retried) and their delivery log. See docs/webhooks.md."},
+			js{"name": "tracking", "description": "Web tracking: sites, server-side events, identify."},
+			js{"name": "reports"},
+			js{"name": "scoring", "description": "Lead scoring rules, scoring settings and score explanations."},
+			js{"name": "forms", "description": "Lead-capture forms and their submissions."},
+			js{"name": "pipelines", "description": "Sales pipelines and their stages."},
+			js{"name": "deals", "description": "Deals (案件), their moves between stages, and competitors."},
+			js{"name": "activities", "description": "Calls, visits, meetings, e-mails and notes on contacts, companies and deals, each marketing or sales."},
+			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
+			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
 		},
 		"paths": paths,
 		"components": js{
@@ -570,6 +585,10 @@ func peopleSchemas() js {
 			"company":     nullable(record(company)),
 			"timeline":    arrayOf(ref("TimelineEntry")),
 			"consent":     withDesc(arrayOf(ref("ConsentEvent")), "The consent history, newest first."),
+			"visits":      withDesc(arrayOf(ref("PersonVisit")), "Web visitor ids that identified as the person, with their first touch."),
+			"events":      withDesc(arrayOf(ref("PersonEvent")), "Their tracked events (page views, custom events, forms), oldest first."),
+			"deals":       withDesc(arrayOf(ref("Deal")), "The deals the person is on (as lead or with a role)."),
+			"contracts":   withDesc(arrayOf(ref("Contract")), "The contracts the person is the contact of."),
 			"exported_at": dateTime(""),
 		}),
 		"Property":      record(property),

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -62,6 +63,14 @@ func TestPermissionTable(t *testing.T) {
 
 	samples := func(role string) map[string]sample {
 		out := e.peopleSamples(role)
+		maps.Copy(out, e.webhooksSamples(role))
+		maps.Copy(out, e.trackingSamples(role))
+		maps.Copy(out, e.scoringSamples(role))
+		maps.Copy(out, e.handoffSamples(role))
+		maps.Copy(out, e.formsSamples(role))
+		maps.Copy(out, e.salesSamples(role))
+		maps.Copy(out, e.activitiesSamples(role))
+		maps.Copy(out, e.contractsSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

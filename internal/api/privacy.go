@@ -57,6 +57,7 @@ func (s *server) exportPerson(w http.ResponseWriter, r *http.Request, ac app.Act
 	lang := displayLanguage(r, ac)
 	setLanguage(w, lang)
 	out := personExportJSON{Contact: toContact(d.Contact, lang), Timeline: []timelineJSON{}, Consent: []consentEventJSON{},
+		Visits: toPersonVisits(d.Visits), Events: toPersonEvents(d.Events),
 		ExportedAt: s.app.Clock().UTC().Truncate(time.Millisecond)}
 	if d.Company != nil {
 		co := toCompany(*d.Company, lang)
@@ -67,6 +68,14 @@ func (s *server) exportPerson(w http.ResponseWriter, r *http.Request, ac app.Act
 	}
 	for _, e := range d.Consent {
 		out.Consent = append(out.Consent, toConsentEvent(e))
+	}
+	out.Contracts = []contractJSON{} // contracts
+	for _, k := range d.Contracts {
+		out.Contracts = append(out.Contracts, toContract(k))
+	}
+	out.Deals = []dealJSON{} // sales
+	for _, x := range d.Deals {
+		out.Deals = append(out.Deals, toDeal(x, lang))
 	}
 	if format != "csv" {
 		return writeJSON(w, http.StatusOK, out)
@@ -152,6 +161,16 @@ func personCSV(d personExportJSON) ([]byte, error) {
 	write("id", "at", "status", "source", "wording", "page_url", "ip")
 	for _, e := range d.Consent {
 		write(strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), string(e.Status), e.Source, e.Wording, e.PageURL, e.IP)
+	}
+	writeTrackingCSV(write, d)
+	if len(d.Deals) > 0 { // sales
+		write()
+		write("deals")
+		write("id", "name", "stage_id", "amount", "currency", "source", "next_step", "notes", "lost_reason", "created_at")
+		for _, x := range d.Deals {
+			write(strconv.FormatInt(x.ID, 10), x.Name, strconv.FormatInt(x.StageID, 10), strconv.FormatInt(x.Amount, 10),
+				x.Currency, x.Source, x.NextStep, x.Notes, x.LostReason, x.CreatedAt.Format(time.RFC3339Nano))
+		}
 	}
 	cw.Flush()
 	return buf.Bytes(), cw.Error()

@@ -101,7 +101,7 @@ func sourceNames() []string {
 // routeTable lists every endpoint. It builds the mux and the OpenAPI
 // document, and the permission test walks it for every role.
 func (s *server) routeTable() []route {
-	return []route{
+	rs := []route{
 		{method: http.MethodGet, path: "/openapi.json", public: true, id: "getOpenAPI", tag: "meta",
 			summary: "This OpenAPI 3.1 document", status: 200, resp: "OpenAPIDocument", handle: s.getOpenAPI},
 
@@ -255,4 +255,14 @@ func (s *server) routeTable() []route {
 		{method: http.MethodGet, path: "/jobs/{id}", perm: crm.PermSignedIn, id: "getJob", tag: "jobs",
 			summary: "A background job's status and progress", status: 200, resp: "Job", handle: s.getJob},
 	}
+	// Each area keeps its part of the table in its own file (routes_*.go).
+	rs = append(rs, s.trackingRoutes()...)
+	rs = append(rs, s.formsRoutes()...)
+	rs = append(rs, s.scoringRoutes()...)
+	rs = append(rs, s.handoffRoutes()...)
+	rs = append(rs, s.webhooksRoutes()...)
+	rs = append(rs, s.salesRoutes()...)
+	rs = append(rs, s.activitiesRoutes()...)
+	rs = append(rs, s.contractsRoutes()...)
+	return rs
 }

@@ -28,6 +28,10 @@ type App struct {
 	Log     *slog.Logger
 	// ServerTZ is the zone used for new non-Japanese workspaces.
 	ServerTZ string
+
+	outbound    outboundClients // HTTP clients of webhook deliveries (webhooks.go)
+	tracking    tracking        // web tracking's writer and caches (tracker.go)
+	scoringHist latencyHist     // renkei_scoring_rescore_seconds
 }
 
 // Config are the dependencies of New.

@@ -120,5 +120,8 @@ func (a *App) BulkUpdateContacts(ctx context.Context, ac Actor, ids []int64, act
 	if err != nil {
 		return 0, err
 	}
+	if act.Op != BulkDelete {
+		a.rescoreAfter(ctx, ids...) // scoring: tags, stage or owner changed
+	}
 	return changed, nil
 }

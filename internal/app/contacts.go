@@ -275,11 +275,27 @@ func (a *App) CreateContact(ctx context.Context, ac Actor, in ContactInput) (crm
 			Data: map[string]any{"source": string(c.OriginalSource)}}); err != nil {
 			return err
 		}
+		if err := a.emitWebhook(ctx, tx, EventContactCreated, map[string]any{"contact": ContactPayload(c), "via": ac.via()}); err != nil {
+			return err
+		}
 		if c.Consent != crm.ConsentUnknown {
-			return tx.AddConsentEvent(ctx, &store.ConsentEvent{ContactID: c.ID, At: now, Status: c.Consent, Source: "manual", IP: ac.IP, ActorID: ac.User.ID})
+			if err := tx.AddConsentEvent(ctx, &store.ConsentEvent{ContactID: c.ID, At: now, Status: c.Consent, Source: "manual", IP: ac.IP, ActorID: ac.User.ID}); err != nil {
+				return err
+			}
+		}
+		// hand-off: a contact created as an MQL is handed to sales at once.
+		if c.Lifecycle == crm.StageMQL {
+			if err := a.leadBecameMQL(ctx, tx, c.ID, "created as MQL by "+ac.label()); err != nil {
+				return err
+			}
+			c, err = tx.Contact(ctx, c.ID)
+			return err
 		}
 		return nil
 	})
+	if err == nil {
+		a.rescoreAfter(ctx, c.ID) // scoring: properties changed
+	}
 	return c, err
 }
 
@@ -323,10 +339,23 @@ func (a *App) UpdateContact(ctx context.Context, ac Actor, id, version int64, in
 			}
 		}
 		if c.Consent != old.Consent {
-			return tx.AddConsentEvent(ctx, &store.ConsentEvent{ContactID: c.ID, At: now, Status: c.Consent, Source: "manual", IP: ac.IP, ActorID: ac.User.ID})
+			if err := tx.AddConsentEvent(ctx, &store.ConsentEvent{ContactID: c.ID, At: now, Status: c.Consent, Source: "manual", IP: ac.IP, ActorID: ac.User.ID}); err != nil {
+				return err
+			}
+		}
+		// hand-off: a stage set to MQL by hand starts the hand-off to sales.
+		if c.Lifecycle == crm.StageMQL && old.Lifecycle != crm.StageMQL {
+			if err := a.leadBecameMQL(ctx, tx, c.ID, "set by "+ac.label()); err != nil {
+				return err
+			}
+			c, err = tx.Contact(ctx, c.ID)
+			return err
 		}
 		return nil
 	})
+	if err == nil {
+		a.rescoreAfter(ctx, c.ID) // scoring: properties changed
+	}
 	return c, err
 }
 
@@ -451,6 +480,9 @@ func (a *App) MergeContacts(ctx context.Context, ac Actor, keepID, dropID int64)
 		}
 		return tx.Audit(ctx, a.audit(ac, "contact.merge", fmt.Sprintf("contact %d ← %d", keep.ID, drop.ID), ""))
 	})
+	if err == nil {
+		a.rescoreAfter(ctx, keep.ID) // scoring: properties changed
+	}
 	return keep, err
 }
 
@@ -558,7 +590,19 @@ type PersonData struct {
 	Company  *crm.Company
 	Timeline []store.TimelineEntry
 	Consent  []store.ConsentEvent
+	Visits   []store.PersonVisit // visitor ids that identified as the person
+	Events   []store.PersonEvent // their tracked events, oldest first
+	Score    *ScoreView          // scoring: the scores and the points behind them
+	Deals    []crm.Deal          // sales: the deals the person is on
+	// Activities and Tasks are the calls, meetings, e-mails, notes and
+	// tasks about the person (activities.go).
+	Activities []crm.Activity
+	Tasks      []crm.Task
+	Contracts  []crm.Contract // contracts: those the person is the contact of
 }
+
+// maxExportEvents bounds the tracked events of one person export.
+const maxExportEvents = 100000
 
 // ExportPerson gathers everything held about one contact (APPI / GDPR
 // access request). The export itself is audited.
@@ -591,12 +635,36 @@ func (a *App) ExportPerson(ctx context.Context, ac Actor, id int64) (PersonData,
 	if d.Consent, err = a.Store.ConsentHistory(ctx, id); err != nil {
 		return d, err
 	}
+	if d.Visits, err = a.Store.PersonVisits(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Events, err = a.Store.PersonEvents(ctx, id, maxExportEvents); err != nil {
+		return d, err
+	}
+	if sv, err := a.ContactScore(ctx, ac, id); err != nil {
+		return d, err
+	} else if !sv.ScoredAt.IsZero() {
+		d.Score = &sv
+	}
+	if d.Deals, err = a.Store.DealsOfContact(ctx, id); err != nil { // sales
+		return d, err
+	}
+	if d.Activities, err = a.Store.ActivitiesOfContact(ctx, id); err != nil { // activities
+		return d, err
+	}
+	if d.Tasks, err = a.Store.TasksOfContact(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Contracts, err = a.Store.Contracts(ctx, store.ContractQuery{ContactID: id}); err != nil { // contracts
+		return d, err
+	}
 	err = a.Store.Audit(ctx, a.audit(ac, "person.export", fmt.Sprintf("contact %d", id), ""))
 	return d, err
 }
 
-// ErasePerson deletes a contact with its timeline and consent history and
-// keeps only a hash of the e-mail on the suppression list, so the person is
+// ErasePerson deletes a contact with its timeline, consent history,
+// tracked events and visits, and webhook deliveries about them, and keeps
+// only a hash of the e-mail on the suppression list, so the person is
 // neither re-imported nor mailed (APPI / GDPR erasure). Admins only.
 func (a *App) ErasePerson(ctx context.Context, ac Actor, id int64) error {
 	if err := ac.require(crm.PermSettings); err != nil {
@@ -605,6 +673,9 @@ func (a *App) ErasePerson(ctx context.Context, ac Actor, id int64) error {
 	return a.Store.InTx(ctx, func(tx *store.Tx) error {
 		c, err := tx.Contact(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := tx.ErasePersonTracking(ctx, id); err != nil { // events, visitor ids, webhook deliveries
 			return err
 		}
 		if err := tx.DeleteContact(ctx, id); err != nil {

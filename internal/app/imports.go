@@ -412,6 +412,7 @@ func (a *App) handleImportRun(ctx context.Context, j store.Job, progress jobs.Pr
 	var fail importFailure
 	switch {
 	case err == nil:
+		a.rescoreAfterImport(ctx) // scoring: imported contacts are scored by a rescore-all job
 		return nil
 	case errors.As(err, &fail):
 		if ferr := a.Store.FinishImport(ctx, im.ID, store.ImportFailed, fail.msg, "", a.now()); ferr != nil {
@@ -549,6 +550,9 @@ func (a *App) runImport(ctx context.Context, im store.Import, progress jobs.Prog
 		return err
 	}
 	if err := a.Store.FinishImport(ctx, im.ID, store.ImportDone, "", string(rd.Encoding()), a.now()); err != nil {
+		return err
+	}
+	if err := a.emitImportCompleted(ctx, im.ID); err != nil { // webhooks.go
 		return err
 	}
 	return progress(done, done)

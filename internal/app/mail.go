@@ -39,6 +39,15 @@ func (a *App) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{
 		JobMailSend:  a.handleMailSend,
 		JobImportRun: a.handleImportRun,
+		// Webhooks and privacy (webhooks.go, privacy.go).
+		JobWebhookDeliver: a.handleWebhookDeliver,
+		JobRetention:      a.handleRetention,
+		// Scoring (scoring.go).
+		JobRescoreAll: a.handleRescoreAll,
+		// Hand-off: overdue MQLs (handoff.go).
+		JobHandoffEscalate: a.handleHandoffEscalate,
+		// Activities: task reminders (tasks.go).
+		JobTaskRemind: a.handleTaskRemind,
 	}
 }
 

@@ -33,7 +33,7 @@ func testMergeContacts(t *testing.T, f *peopleFixture) {
 	a := f.app
 	// keep: no e-mail, a company-less name with a phone, older.
 	keep := f.create(t, ContactInput{Contact: crm.Contact{PersonName: person("山田", "太郎"), Phone: "03-1234-5678",
-		Tags: []string{"VIP", "展示会"}, Lifecycle: crm.StageMQL}, Props: map[string]any{"budget": 100, "interests": "crm"}})
+		Tags: []string{"VIP", "展示会"}, Lifecycle: crm.StageSQL}, Props: map[string]any{"budget": 100, "interests": "crm"}})
 	f.clock.Add(time.Hour)
 	keep.JobTitle = "部長"
 	keep, err := a.UpdateContact(ctx, f.owner, keep.ID, keep.Version, ContactInput{Contact: keep})
@@ -83,7 +83,7 @@ func testMergeContacts(t *testing.T, f *peopleFixture) {
 	// is unique (the dropped row is gone first).
 	if stored.Email != "taro@example.jp" || stored.Given != "太郎" || stored.FamilyReading != "ヤマダ" ||
 		stored.JobTitle != "部長" || stored.Department != "営業部" || stored.Phone != "03-1234-5678" ||
-		stored.CompanyID != drop.CompanyID || stored.CompanyName != "株式会社テスト" || stored.Lifecycle != crm.StageMQL ||
+		stored.CompanyID != drop.CompanyID || stored.CompanyName != "株式会社テスト" || stored.Lifecycle != crm.StageSQL ||
 		stored.OriginalSource != crm.SourceManual || stored.Version != keep.Version+1 {
 		t.Errorf("merged contact = %+v", stored)
 	}

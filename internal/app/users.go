@@ -145,7 +145,7 @@ func (a *App) useLink(ctx context.Context, kind, token, password, ip, userAgent 
 		if u, err = tx.User(ctx, id); err != nil {
 			return err
 		}
-		sess := store.Session{UserID: id, MFAPending: u.TOTPEnabled, CreatedAt: now, ExpiresAt: now.Add(SessionIdle), IP: ip, UserAgent: truncate(userAgent, 300)}
+		sess := store.Session{UserID: id, MFAPending: u.TOTPEnabled, CreatedAt: now, ExpiresAt: now.Add(SessionIdle), IP: ip, UserAgent: clip(userAgent, 300)}
 		if u.TOTPEnabled {
 			sess.ExpiresAt = now.Add(mfaWindow) // like Login: the second factor is still due
 		}

@@ -150,7 +150,7 @@ func generate(ctx context.Context, s *store.Store, a *app.App, o generateOptions
 	fmt.Fprintf(out, "  users and teams        %d users in %d teams, %d tags, %d custom properties\n",
 		len(w.Users), len(w.Teams), len(w.Tags), len(w.Properties))
 
-	lo := gen.LoadOptions{OwnerID: u.ID, PasswordHash: hash}
+	lo := gen.LoadOptions{OwnerID: u.ID, PasswordHash: hash, Extensions: gen.Extensions(w)}
 	if o.fast {
 		lo.Bulk = store.BulkOptions{DropIndexes: true, Unsafe: true, CommitEvery: 500_000}
 	}
@@ -175,6 +175,9 @@ func generate(ctx context.Context, s *store.Store, a *app.App, o generateOptions
 	}
 	if err := s.Audit(ctx, store.AuditEntry{At: time.Now(), UserID: u.ID, Actor: "renkei " + o.command, Action: o.command,
 		Target: w.Workspace, Details: fmt.Sprintf("size %s, seed %d: %d rows", o.size.Name, o.seed, st.Total)}); err != nil {
+		return err
+	}
+	if err := queueDemoRescore(ctx, s); err != nil { // scoring: scores follow from the generated events
 		return err
 	}
 	elapsed := time.Since(began)

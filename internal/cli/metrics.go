@@ -96,6 +96,7 @@ func (srv *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "renkei_jobs{status=%q} %d\n", st, counts[st])
 		}
 	}
+	srv.App.WriteScoringMetrics(w) // scoring: renkei_scoring_rescore_seconds
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintln(w, "# TYPE renkei_go_heap_bytes gauge")

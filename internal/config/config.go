@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"renkei/internal/httpx"
@@ -23,6 +24,8 @@ type Config struct {
 	Synchronous    string // RENKEI_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL
 	LogFormat      string // RENKEI_LOG_FORMAT: text (default) or json
 	Demo           bool   // --demo: fill an empty workspace with demo data
+	TrackRateIP    int    // RENKEI_TRACK_RATE_IP: beacons per client address per minute, 0 = no limit
+	TrackRateSite  int    // RENKEI_TRACK_RATE_SITE: beacons per site per minute, 0 = no limit
 }
 
 // Var describes one setting, for `renkei help` and the README table.
@@ -37,6 +40,8 @@ var Vars = []Var{
 	{"--trusted-proxies", "RENKEI_TRUSTED_PROXIES", "", "proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated)"},
 	{"--sqlite-synchronous", "RENKEI_SQLITE_SYNCHRONOUS", "FULL", "FULL: a 2xx survives power loss; NORMAL: survives a crash of renkei only"},
 	{"--log-format", "RENKEI_LOG_FORMAT", "text", "text or json"},
+	{"--track-rate-ip", "RENKEI_TRACK_RATE_IP", "600", "tracking beacons and form posts per client address per minute (0 = no limit)"},
+	{"--track-rate-site", "RENKEI_TRACK_RATE_SITE", "60000", "tracking beacons per site (and posts per form) per minute (0 = no limit)"},
 }
 
 // Parse reads flags (args after the subcommand) and the environment.
@@ -65,11 +70,20 @@ func ParseWith(name string, args []string, getenv func(string) string, extra fun
 	fs.StringVar(&proxies, "trusted-proxies", def("RENKEI_TRUSTED_PROXIES", ""), "trusted proxies (IPs or CIDRs)")
 	fs.StringVar(&c.Synchronous, "sqlite-synchronous", def("RENKEI_SQLITE_SYNCHRONOUS", "FULL"), "FULL or NORMAL")
 	fs.StringVar(&c.LogFormat, "log-format", def("RENKEI_LOG_FORMAT", "text"), "text or json")
+	var rateIP, rateSite string
+	fs.StringVar(&rateIP, "track-rate-ip", def("RENKEI_TRACK_RATE_IP", "600"), "beacons per client address per minute (0 = no limit)")
+	fs.StringVar(&rateSite, "track-rate-site", def("RENKEI_TRACK_RATE_SITE", "60000"), "beacons per site per minute (0 = no limit)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty workspace with demo data")
 	if err := fs.Parse(args); err != nil {
 		return c, fs, err
 	}
 	var err error
+	if c.TrackRateIP, err = strconv.Atoi(strings.TrimSpace(rateIP)); err != nil || c.TrackRateIP < 0 {
+		return c, fs, fmt.Errorf("track rate per IP %q must be a whole number ≥ 0", rateIP)
+	}
+	if c.TrackRateSite, err = strconv.Atoi(strings.TrimSpace(rateSite)); err != nil || c.TrackRateSite < 0 {
+		return c, fs, fmt.Errorf("track rate per site %q must be a whole number ≥ 0", rateSite)
+	}
 	if c.TrustedProxies, err = httpx.ParsePrefixes(proxies); err != nil {
 		return c, fs, err
 	}

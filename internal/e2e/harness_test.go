@@ -180,7 +180,7 @@ func (tb *tab) listen(ev any) {
 // run runs actions with a time limit, failing the test on error.
 func (tb *tab) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		tb.t.Fatalf("%s: %v", what, err)
@@ -204,7 +204,7 @@ func (tb *tab) submit(button string) int64 {
 
 func (tb *tab) navigate(a chromedp.Action[*network.Response]) int64 {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -229,7 +229,7 @@ func (tb *tab) fill(fields ...string) {
 // text returns the visible text of the element matching the CSS selector.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
 	if err != nil {
@@ -266,7 +266,7 @@ func (tb *tab) shot(name string) {
 	if tb.h.shots == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	// Let web fonts and icons finish loading before the picture.
 	// Scroll to the top: the side navigation is fixed, and a full-page
@@ -311,7 +311,7 @@ func (tb *tab) noSidewaysScroll() {
 // prefix, and returns the link.
 func (h *harness) waitLink(t *testing.T, to, prefix string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(stepTimeout)
 	for time.Now().Before(deadline) {
 		for _, m := range h.mail.Messages() {
 			for _, rcpt := range m.To {
@@ -327,3 +327,9 @@ func (h *harness) waitLink(t *testing.T, to, prefix string) string {
 	t.Fatalf("no e-mail to %s with a link %s… within 15s (%d messages)", to, prefix, len(h.mail.Messages()))
 	return ""
 }
+
+// stepTimeout bounds one browser step (a navigation, a fill, a wait). It
+// is generous: on a loaded 2-core machine a first page with an argon2
+// password hash behind it can take many seconds, and a step only takes
+// this long when it fails anyway.
+const stepTimeout = 45 * time.Second

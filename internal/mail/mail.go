@@ -76,6 +76,11 @@ type Message struct {
 	ReplyTo  string            `json:"reply_to,omitempty"`
 	Headers  map[string]string `json:"headers,omitempty"`
 	FromName string            `json:"from_name,omitempty"` // overrides the server's
+	// FromAddress sends on behalf of a person (a salesperson's 1:1 mail):
+	// it becomes the From address, while the server's address stays the
+	// Sender and the envelope sender, so SPF and bounces stay with the
+	// workspace's domain.
+	FromAddress string `json:"from_address,omitempty"`
 }
 
 // PermanentError marks a failure that retrying cannot fix (a 5xx answer to
@@ -91,7 +96,7 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	if !srv.Configured() {
 		return errors.New("mail is not set up: enter the SMTP server in Settings → Mail")
 	}
-	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.To+m.ReplyTo+srv.FromName+srv.FromAddress, "\r\n") {
+	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.FromAddress+m.To+m.ReplyTo+srv.FromName+srv.FromAddress, "\r\n") {
 		return PermanentError{errors.New("line breaks are not allowed in addresses, names or the subject")}
 	}
 	for k, v := range m.Headers {
@@ -104,7 +109,15 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	if m.FromName != "" {
 		fromName = m.FromName
 	}
-	if err := msg.FromFormat(fromName, srv.FromAddress); err != nil {
+	if m.FromAddress != "" && !strings.EqualFold(m.FromAddress, srv.FromAddress) {
+		if err := msg.FromFormat(fromName, m.FromAddress); err != nil {
+			return PermanentError{fmt.Errorf("sender address: %w", err)}
+		}
+		msg.SetGenHeader(gomail.Header("Sender"), srv.FromAddress) // checked for line breaks above
+		if err := msg.EnvelopeFrom(srv.FromAddress); err != nil {
+			return PermanentError{fmt.Errorf("sender address: %w", err)}
+		}
+	} else if err := msg.FromFormat(fromName, srv.FromAddress); err != nil {
 		return PermanentError{fmt.Errorf("sender address: %w", err)}
 	}
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {

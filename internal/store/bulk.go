@@ -533,6 +533,18 @@ func (b *Bulk) Commit(ctx context.Context, progress func(indexes int)) error {
 	}
 	err := b.s.rebuildIndexes(ctx, b.conn, b.dropped)
 	b.dropped = nil
+	if err == nil && b.s.d == postgres {
+		// Fresh statistics: until autovacuum gets to the new rows, the
+		// planner would guess (searches then hash-joined the whole
+		// contacts table). SQLite's plans do not use ANALYZE statistics
+		// here (see drivePageUpTo), so it is left alone.
+		for _, t := range b.tables {
+			if err = b.pgExec(ctx, "ANALYZE "+t.name); err != nil {
+				err = fmt.Errorf("bulk: analyze %s: %w", t.name, err)
+				break
+			}
+		}
+	}
 	return errors.Join(err, b.finish())
 }
 

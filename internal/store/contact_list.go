@@ -275,6 +275,11 @@ func (s *Store) ListContacts(ctx context.Context, q ContactQuery) (ContactPage, 
 			return page, err
 		}
 		page.Total, page.TotalExact = min(n, ExactTotalUpTo), n <= ExactTotalUpTo
+		// A search with few matches reads them by id and sorts them;
+		// walking the sort's index would pass most of the table first.
+		if l.countWhere != nil && n <= searchByIDUpTo {
+			l.where = l.countWhere
+		}
 	}
 
 	// Rows with a sort key first, then (text sorts) the rows without one.
@@ -333,8 +338,10 @@ type listPlan struct {
 	seek  bool // a cursor was given
 	limit int
 	where []string
-	args  []any
-	none  bool // nothing can match
+	// countWhere, when set, is where for the count (see contactFilter.textIDs).
+	countWhere []string
+	args       []any
+	none       bool // nothing can match
 	// A required tag with few contacts drives the query (see drivePageUpTo).
 	tag                   tagFilter
 	driveCount, drivePage bool
@@ -396,6 +403,10 @@ func (s *Store) planList(ctx context.Context, q ContactQuery) (listPlan, error) 
 		return l, err
 	}
 	l.where, l.none, l.args = f.where, f.none, a.vals
+	if f.textIDs != "" {
+		l.countWhere = append([]string(nil), f.where...)
+		l.countWhere[f.textAt] = f.textIDs
+	}
 	if len(f.tags) == 0 || l.none {
 		return l, nil
 	}
@@ -438,7 +449,11 @@ func (l listPlan) with() ([]string, *sqlArgs) {
 
 // countSQL counts matching contacts, stopping at ExactTotalUpTo+1.
 func (l listPlan) countSQL() (string, []any) {
-	from, where := l.from(l.driveCount, l.where)
+	where := l.where
+	if l.countWhere != nil {
+		where = l.countWhere
+	}
+	from, where := l.from(l.driveCount, where)
 	return "SELECT COUNT(*) FROM (SELECT 1" + from + whereSQL(where) +
 		" LIMIT " + strconv.Itoa(ExactTotalUpTo+1) + ") AS m", l.args
 }
@@ -597,6 +612,10 @@ type contactFilter struct {
 	none     bool // nothing can match (a required tag does not exist)
 	tags     []requiredTag
 	narrowed bool // an owner, team or company filter (or team visibility) limits the rows to an index range
+	// PostgreSQL counts search matches from the ids of the search's index
+	// range scans (textIDs replaces where[textAt] in the count; see textIDs).
+	textAt  int
+	textIDs string
 }
 
 // requiredTag is a TagsAll tag: where[at] is its probe condition.
@@ -721,11 +740,11 @@ func (s *Store) contactFilter(ctx context.Context, a *sqlArgs, q ContactQuery) (
 		if utf8.RuneCountInString(text) > 200 {
 			v.Add("q", "is too long (200 characters at most)")
 		}
-		var or []string
-		for _, t := range searchTerms(s.d, a, text) {
-			or = append(or, "("+t.where+")")
+		terms := searchTerms(s.d, a, text)
+		if s.d == postgres {
+			f.textAt, f.textIDs = len(where), textIDs(terms)
 		}
-		where = append(where, "("+strings.Join(or, " OR ")+")")
+		where = append(where, textOr(terms))
 	}
 	if err := v.Err(); err != nil {
 		return f, err
@@ -952,4 +971,31 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// searchByIDUpTo is the number of search matches up to which PostgreSQL
+// reads a page of them by id (textIDs) rather than in the sort's order.
+const searchByIDUpTo = 3_000
+
+// textOr is the search filter of a list: any of the ways a query can
+// match (searchTerms). Both databases walk the sort's index and test it on
+// each row, which finds a page of a common prefix quickly.
+func textOr(terms []searchTerm) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = "(" + t.where + ")"
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// textIDs is the same filter as the union of each term's own index range
+// scan. PostgreSQL counts with it: testing the OR on every contact reads
+// the whole table, and the company and tag terms (subqueries) keep it from
+// combining the indexes by itself.
+func textIDs(terms []searchTerm) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = "SELECT c.id FROM " + t.from + " WHERE " + t.cond
+	}
+	return "c.id = ANY(ARRAY(" + strings.Join(parts, " UNION ") + "))"
 }

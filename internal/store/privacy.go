@@ -200,7 +200,26 @@ func (tx *Tx) MoveContactRecords(ctx context.Context, from, to int64) error {
 		`INSERT INTO contact_tags (tag_id, contact_id) SELECT tag_id, $2 FROM contact_tags WHERE contact_id = $1
 			ON CONFLICT DO NOTHING`,
 		"DELETE FROM contact_tags WHERE contact_id = $1 AND contact_id <> $2",
+		// Webhook deliveries about the person (so erasing the merged
+		// contact erases them too).
+		"UPDATE webhook_deliveries SET contact_id = $2 WHERE contact_id = $1",
+		// Web tracking: the person's visitor ids and events.
+		"UPDATE visitors SET contact_id = $2 WHERE contact_id = $1",
+		"UPDATE events SET contact_id = $2 WHERE contact_id = $1",
+		// forms
+		"UPDATE form_submissions SET contact_id = $2 WHERE contact_id = $1",
+		"UPDATE form_optins SET contact_id = $2 WHERE contact_id = $1",
+		// sales: the deals the person is on.
+		"UPDATE deals SET contact_id = $2 WHERE contact_id = $1",
+		`INSERT INTO deal_contacts (deal_id, contact_id, role) SELECT deal_id, $2, role FROM deal_contacts WHERE contact_id = $1
+			ON CONFLICT DO NOTHING`,
+		"DELETE FROM deal_contacts WHERE contact_id = $1 AND contact_id <> $2",
+		// activities and tasks about the person.
+		"UPDATE activities SET contact_id = $2 WHERE contact_id = $1",
+		"UPDATE tasks SET contact_id = $2 WHERE contact_id = $1",
+		"UPDATE contracts SET contact_id = $2 WHERE contact_id = $1", // contracts
 	}
+	stmts = append(stmts, handoffMoveStmts...) // hand-off: handoffs, notifications
 	for _, q := range stmts {
 		if _, err := tx.q().ExecContext(ctx, q, from, to); err != nil {
 			return err
@@ -215,6 +234,9 @@ func (tx *Tx) MoveCompanyRecords(ctx context.Context, from, to int64) error {
 	for _, q := range []string{
 		"UPDATE contacts SET company_id = $2 WHERE company_id = $1",
 		"UPDATE timeline SET company_id = $2 WHERE company_id = $1",
+		"UPDATE deals SET company_id = $2 WHERE company_id = $1", // sales
+		"UPDATE activities SET company_id = $2 WHERE company_id = $1",
+		"UPDATE tasks SET company_id = $2 WHERE company_id = $1",
 	} {
 		if _, err := tx.q().ExecContext(ctx, q, from, to); err != nil {
 			return err

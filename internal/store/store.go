@@ -24,7 +24,8 @@ type Store struct {
 	d     dialect
 	write *sql.DB
 	read  *sql.DB
-	path  string // SQLite file path; empty for PostgreSQL
+	path  string      // SQLite file path; empty for PostgreSQL
+	group groupCommit // SQLite's write transactions (groupcommit.go)
 }
 
 // Options configure Open.
@@ -181,11 +182,20 @@ type Tx struct {
 // InTx runs fn in one write transaction, committing when fn returns nil and
 // rolling back otherwise.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.d == sqlite {
+		return s.inTxGrouped(ctx, fn)
+	}
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{s: s, tx: sqlTx}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback() // give the connection back to the pool
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"renkei/internal/app"
 )
@@ -28,8 +29,11 @@ type Server struct {
 	app     *app.App
 	proxies []netip.Prefix
 	limits  Limits
+	lim     *limiter
 	log     *slog.Logger
 	mux     *http.ServeMux
+	script  script    // the tracker, t.js
+	forms   formState // lead-capture forms (routes_forms.go)
 }
 
 // route is one public endpoint.
@@ -40,7 +44,8 @@ type route struct {
 
 // New builds the public handler.
 func New(c Config) *Server {
-	s := &Server{app: c.App, proxies: c.TrustedProxies, limits: c.Limits, log: c.Log, mux: http.NewServeMux()}
+	s := &Server{app: c.App, proxies: c.TrustedProxies, limits: c.Limits, lim: newLimiter(c.Limits), log: c.Log, mux: http.NewServeMux(),
+		script: newScript()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -60,6 +65,9 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.formRoutes()...)
 	return rs
 }
+
+// now is the app's clock (injected in tests).
+func (s *Server) now() time.Time { return s.app.Clock() }
 
 // ServeHTTP serves the public surface.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

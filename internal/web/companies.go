@@ -144,6 +144,8 @@ type companyData struct {
 	Contacts store.ContactPage
 	Timeline timelineView
 	CanWrite bool
+	// Contracts of the company (contracts area).
+	Contracts []crm.Contract
 }
 
 func (s *server) companyFromPath(r *http.Request, rq *req) (crm.Company, error) {
@@ -192,6 +194,7 @@ func (s *server) companyPage(w http.ResponseWriter, r *http.Request, rq *req) er
 	for i := range d.Timeline.Items {
 		d.Timeline.Items[i].ContactName = names[d.Timeline.Items[i].ContactID]
 	}
+	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{CompanyID: co.ID}) // contracts
 	s.render(w, r, rq, http.StatusOK, "company", p)
 	return nil
 }

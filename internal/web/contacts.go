@@ -886,6 +886,14 @@ func writePersonCSV(cw *csvio.Writer, d app.PersonData) {
 		b, _ := json.Marshal(e.Data)
 		cw.Write([]string{"timeline", e.At.Format(time.RFC3339), e.Kind, string(b)})
 	}
+	// Web tracking: visitor ids and their events.
+	for _, v := range d.Visits {
+		cw.Write([]string{"visit", v.FirstSeen.Format(time.RFC3339), v.VisitorID,
+			strings.Join([]string{v.FirstPath, v.FirstReferrer, v.FirstUTMSource, v.FirstUTMMedium, v.FirstUTMCampaign}, " ")})
+	}
+	for _, e := range d.Events {
+		cw.Write([]string{"event", e.At.Format(time.RFC3339), e.Kind, strings.TrimSpace(e.Name + " " + e.Host + e.Path + " " + e.UTMSource)})
+	}
 }
 
 // ---- merge ----

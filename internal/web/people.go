@@ -364,6 +364,7 @@ type timelineItem struct {
 	Actor   string
 	Detail  string // one line of extra text
 	Changes []changeRow
+	Values  []valueRow // what was submitted (forms)
 	// ContactID links an entry of a company's timeline to its contact;
 	// ContactName names it when known.
 	ContactID   int64
@@ -479,6 +480,19 @@ func timelineEntry(lang crm.Language, e store.TimelineEntry, defs []crm.Property
 	case app.KindNote:
 		it.Icon, it.Color = "ti-notes", "bg-secondary-lt"
 		it.Detail = str("text")
+	case app.KindVisit, app.KindWebEvent: // web tracking (routes_tracking.go)
+		visitItem(lang, e, &it)
+	case app.KindStage:
+		stageTimeline(lang, e, &it) // scoring: a lifecycle stage move and why
+	case app.KindForm: // forms: routes_forms.go
+		formTimelineEntry(lang, e, &it)
+	}
+	handoffTimelineDetail(lang, e, &it) // hand-off entries
+	if e.Kind == app.KindActivity {     // activities (routes_activities.go)
+		activityTimeline(lang, e, &it)
+	}
+	if strings.HasPrefix(e.Kind, "deal_") { // sales: deal events (sales.go)
+		dealTimeline(lang, &it, e)
 	}
 	if ch, ok := e.Data["changes"].(map[string]any); ok {
 		it.Changes = changeRows(lang, ch, defs, dir)

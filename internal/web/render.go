@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"renkei/internal/app"
@@ -43,6 +44,8 @@ type page struct {
 	// say it in their own card).
 	HideHeader bool
 	actor      app.Actor
+	pagePerm   func(path string) (crm.Perm, bool) // see Links
+	unread     func() int                         // hand-off: the bell's count, see Unread
 }
 
 // navLink is one entry of a navigation menu.
@@ -58,7 +61,8 @@ func (p *page) Can(perm string) bool { return p.actor.Can(crm.Perm(perm)) }
 // newPage starts the data of a page titled by the catalogue key titleKey.
 func (s *server) newPage(w http.ResponseWriter, r *http.Request, rq *req, titleKey string) *page {
 	p := &page{Lang: rq.lang, OtherLang: crm.LangEN, User: rq.actor.User, SignedIn: rq.signedIn(),
-		Path: r.URL.Path, Loc: time.UTC, actor: rq.actor}
+		Path: r.URL.Path, Loc: time.UTC, actor: rq.actor, pagePerm: s.pagePerm,
+		unread: func() int { n, _ := s.app.UnreadNotifications(r.Context(), rq.actor); return n }}
 	if rq.lang == crm.LangEN {
 		p.OtherLang = crm.LangJA
 	}
@@ -85,29 +89,82 @@ func (s *server) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	s.tmpl = map[crm.Language]map[string]*template.Template{}
+	s.tmpl = &templates{base: map[crm.Language]*template.Template{}, files: map[string]string{}}
 	for _, lang := range i18n.Languages() {
 		base, err := template.New("base").Funcs(s.funcs(lang)).ParseFS(templateFS, "templates/*.html")
 		if err != nil {
 			return fmt.Errorf("web: templates: %w", err)
 		}
-		set := map[string]*template.Template{}
-		for _, file := range pages {
-			t, err := template.Must(base.Clone()).ParseFS(templateFS, file)
-			if err != nil {
-				return fmt.Errorf("web: templates: %w", err)
-			}
-			set[strings.TrimSuffix(path.Base(file), ".html")] = t
+		s.tmpl.base[lang] = base
+	}
+	// Every page is parsed once now, so that a broken template stops the
+	// start, and then dropped: the sets are built again on first use (see
+	// templates). A page's set holds a deep copy of the layouts and
+	// partials, and all of them in both languages would keep ~35 MB that a
+	// small server never needs.
+	for _, file := range pages {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		s.tmpl.files[name] = file
+		if _, err := s.tmpl.build(crm.LangEN, name); err != nil {
+			return err
 		}
-		s.tmpl[lang] = set
 	}
 	return nil
+}
+
+// templates are the page template sets, one per language and page, built
+// from the parsed layouts on a page's first use and kept.
+type templates struct {
+	base  map[crm.Language]*template.Template // layouts and partials
+	files map[string]string                   // page name → file
+	mu    sync.Mutex
+	sets  map[string]*template.Template // "lang/page"
+}
+
+// get returns the set of one page in one language, building it once.
+func (ts *templates) get(lang crm.Language, name string) (*template.Template, bool) {
+	if _, ok := ts.files[name]; !ok {
+		return nil, false
+	}
+	if _, ok := ts.base[lang]; !ok {
+		lang = crm.LangEN
+	}
+	key := string(lang) + "/" + name
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if t, ok := ts.sets[key]; ok {
+		return t, true
+	}
+	t, err := ts.build(lang, name)
+	if err != nil { // parsed at start, so this does not happen
+		return nil, false
+	}
+	if ts.sets == nil {
+		ts.sets = map[string]*template.Template{}
+	}
+	ts.sets[key] = t
+	return t, true
+}
+
+// build parses one page into a copy of the layouts of one language.
+func (ts *templates) build(lang crm.Language, name string) (*template.Template, error) {
+	t, err := template.Must(ts.base[lang].Clone()).ParseFS(templateFS, ts.files[name])
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	return t, nil
 }
 
 // funcs are the template functions for one language.
 func (s *server) funcs(lang crm.Language) template.FuncMap {
 	m := s.baseFuncs(lang)
 	for k, f := range peopleFuncs(lang) {
+		m[k] = f
+	}
+	for k, f := range scoringFuncs(lang) {
+		m[k] = f
+	}
+	for k, f := range salesFuncs(lang) {
 		m[k] = f
 	}
 	return m
@@ -215,10 +272,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *req, code in
 // renderTemplate writes the template block of page name: the whole page
 // when block is name, or one part of it (an htmx fragment).
 func (s *server) renderTemplate(w http.ResponseWriter, rq *req, code int, name, block string, p *page) {
-	t, ok := s.tmpl[rq.lang][name]
-	if !ok {
-		t, ok = s.tmpl[crm.LangEN][name]
-	}
+	t, ok := s.tmpl.get(rq.lang, name)
 	var buf bytes.Buffer
 	var err error
 	if !ok {

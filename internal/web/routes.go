@@ -32,7 +32,7 @@ type route struct {
 // that is not here does not exist; a route without a permission does not
 // build. routes_test.go walks the table for every role.
 func (s *server) routes() []route {
-	return []route{
+	rs := []route{
 		// Static files and the catch-all 404 page.
 		{"GET", "/static/", public, s.static, true},
 		{"", "/", public, s.notFound, false},
@@ -139,6 +139,16 @@ func (s *server) routes() []route {
 		{"POST", "/settings/properties/{id}", crm.PermSettings, s.propertyUpdate, false},
 		{"POST", "/settings/properties/{id}/delete", crm.PermSettings, s.propertyDelete, false},
 	}
+	// Each area keeps its part of the table in its own file (routes_*.go).
+	rs = append(rs, s.trackingRoutes()...)
+	rs = append(rs, s.formsRoutes()...)
+	rs = append(rs, s.scoringRoutes()...)
+	rs = append(rs, s.handoffRoutes()...)
+	rs = append(rs, s.webhooksRoutes()...)
+	rs = append(rs, s.salesRoutes()...)
+	rs = append(rs, s.activitiesRoutes()...)
+	rs = append(rs, s.contractsRoutes()...)
+	return rs
 }
 
 // handler builds the mux from the table and wraps it in the middleware

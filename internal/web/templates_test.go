@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -197,6 +198,9 @@ func pageChecker(t *testing.T) func(name, body string) {
 	return func(name, body string) {
 		t.Helper()
 		for _, m := range rawKey.FindAllStringSubmatch(body, -1) {
+			if slices.Contains(app.WebhookEvents(), m[1]) {
+				continue // webhook event names (contact.created) look like keys
+			}
 			if i18n.Has(crm.LangEN, m[1]) || !strings.HasSuffix(m[1], ".css") && !strings.HasSuffix(m[1], ".js") {
 				t.Errorf("%s shows the raw key %q", name, m[1])
 			}

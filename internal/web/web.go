@@ -18,14 +18,12 @@ package web
 
 import (
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
 
 	"renkei/internal/app"
-	"renkei/internal/crm"
 )
 
 // Config are the dependencies of the UI.
@@ -43,8 +41,8 @@ type server struct {
 	trusted []netip.Prefix
 	wake    func()
 	log     *slog.Logger
-	// tmpl holds one template set per language and page name.
-	tmpl map[crm.Language]map[string]*template.Template
+	// tmpl holds the template set of every page in every language.
+	tmpl *templates
 	// setupDone caches that the first-run setup has happened; once true it
 	// stays true, so the check costs a query only until then.
 	setupDone atomic.Bool

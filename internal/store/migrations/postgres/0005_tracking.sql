@@ -56,3 +56,52 @@ CREATE TABLE events (
 CREATE INDEX events_site_at ON events (site_id, at);
 CREATE INDEX events_visitor ON events (site_id, visitor_id, at);
 CREATE INDEX events_contact ON events (contact_id, at);
+
+-- Rollups for the awareness report, updated in the same transaction as the
+-- events they count (the group-commit writer), so they are always current.
+-- They are aggregates: retention deletes old events, never these. Days
+-- are dates in the workspace time zone written as yyyymmdd.
+CREATE TABLE track_days (
+    site_id    BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    day        INTEGER NOT NULL,
+    pageviews  BIGINT NOT NULL DEFAULT 0,
+    events     BIGINT NOT NULL DEFAULT 0,  -- custom events
+    visitors   BIGINT NOT NULL DEFAULT 0,  -- distinct visitors that day (HyperLogLog estimate)
+    bots       BIGINT NOT NULL DEFAULT 0,  -- requests dropped as bots
+    hll        BYTEA,                       -- HyperLogLog sketch of the day's visitor ids
+    PRIMARY KEY (site_id, day)
+);
+
+CREATE TABLE track_pages (
+    site_id  BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    day      INTEGER NOT NULL,
+    path     TEXT NOT NULL,
+    views    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, day, path)
+);
+
+-- Page views that came from another host, by referrer host.
+CREATE TABLE track_referrers (
+    site_id  BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    day      INTEGER NOT NULL,
+    host     TEXT NOT NULL,
+    views    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, day, host)
+);
+
+-- Page views by UTM parameter: dim is source, medium or campaign.
+CREATE TABLE track_utm (
+    site_id  BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+    day      INTEGER NOT NULL,
+    dim      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    views    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, day, dim, value)
+);
+
+-- The salt of cookieless visitor hashes, one per UTC day; salts older than
+-- a day are deleted, so a hash cannot be recomputed later.
+CREATE TABLE track_salts (
+    day   INTEGER PRIMARY KEY,
+    salt  TEXT NOT NULL
+);

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"strings"
+	"sync"
+
+	"renkei/internal/crm"
+	"renkei/internal/i18n"
+)
+
+// areaLink leads from a section page (Marketing, Sales, Reports) or the
+// settings menu to one area's page. A link shows only once its page exists
+// (a GET route for its path is in the route table) and to users who may
+// open it, so the areas can land one by one without dead links.
+type areaLink struct {
+	Section string // home, marketing, sales, reports or settings
+	Name    string // the page's active-entry name (settings menu)
+	Path    string
+	Icon    string   // Tabler icon class
+	Key     string   // catalogue keys link.<Key>.title and link.<Key>.text
+	Perm    crm.Perm // the permission the page needs (the route table's is checked)
+}
+
+// areaLinks lists the links, in the order they are shown.
+var areaLinks = []areaLink{
+	{"home", "today", "/today", "ti-calendar-check", "today", crm.PermSignedIn},
+	{"home", "leads", "/sales/leads", "ti-inbox", "leads", crm.PermReadAll},
+	{"home", "deals", "/sales/deals", "ti-layout-kanban", "deals", crm.PermReadAll},
+	{"sales", "today", "/today", "ti-calendar-check", "today", crm.PermSignedIn},
+	{"sales", "tasks", "/tasks", "ti-checklist", "tasks", crm.PermReadAll},
+	{"marketing", "awareness", "/marketing/awareness", "ti-chart-line", "awareness", crm.PermReadAll},
+	{"marketing", "forms", "/marketing/forms", "ti-forms", "forms", crm.PermWriteContacts},
+	{"marketing", "scoring", "/settings/scoring", "ti-target-arrow", "scoring", crm.PermSettings},
+	{"sales", "leads", "/sales/leads", "ti-inbox", "leads", crm.PermReadAll},
+	{"sales", "deals", "/sales/deals", "ti-layout-kanban", "deals", crm.PermReadAll},
+	{"reports", "awareness", "/marketing/awareness", "ti-chart-line", "awareness", crm.PermReadAll},
+	{"reports", "leadsreport", "/reports/leads", "ti-chart-funnel", "leadsreport", crm.PermReadAll},
+	{"reports", "week", "/activities/week", "ti-chart-bar", "week", crm.PermReadAll},
+	{"settings", "sites", "/settings/sites", "ti-world", "sites", crm.PermSettings},
+	{"settings", "scoring", "/settings/scoring", "ti-target-arrow", "scoring", crm.PermSettings},
+	{"settings", "assignment", "/settings/assignment", "ti-arrows-split", "assignment", crm.PermSettings},
+	{"settings", "pipelines", "/settings/pipelines", "ti-layout-kanban", "pipelines", crm.PermSettings},
+	{"settings", "activities", "/settings/activities", "ti-activity", "activities", crm.PermSettings},
+	{"settings", "playbook", "/settings/playbook", "ti-list-check", "playbook", crm.PermSettings},
+	{"settings", "webhooks", "/settings/webhooks", "ti-webhook", "webhooks", crm.PermSettings},
+	{"settings", "privacy", "/settings/privacy", "ti-shield-lock", "privacy", crm.PermSettings},
+}
+
+// shownLink is an areaLink ready for a template.
+type shownLink struct {
+	Active            bool
+	Href, Icon, Label string
+	Text              string
+}
+
+var (
+	getPathsOnce sync.Once
+	getPaths     map[string]crm.Perm
+)
+
+// pagePerm returns the permission of the route that serves GET path, and
+// whether there is one.
+func (s *server) pagePerm(path string) (crm.Perm, bool) {
+	getPathsOnce.Do(func() {
+		getPaths = map[string]crm.Perm{}
+		for _, rt := range s.routes() {
+			if (rt.method == "GET" || rt.method == "") && rt.pattern != "/" && !strings.Contains(rt.pattern, "{") {
+				getPaths[rt.pattern] = rt.perm
+			}
+		}
+	})
+	p, ok := getPaths[path]
+	return p, ok
+}
+
+// Links are the area links of a section the user may open.
+func (p *page) Links(section string) []shownLink {
+	var out []shownLink
+	for _, l := range areaLinks {
+		if l.Section != section || p.pagePerm == nil {
+			continue
+		}
+		// The page's own permission decides (the table's is the fallback
+		// for documentation only).
+		if perm, ok := p.pagePerm(l.Path); !ok || !p.actor.Can(perm) {
+			continue
+		}
+		out = append(out, shownLink{Active: p.Sub == l.Name || p.Path == l.Path, Href: l.Path, Icon: l.Icon,
+			Label: i18n.T(p.Lang, "link."+l.Key+".title"), Text: i18n.T(p.Lang, "link."+l.Key+".text")})
+	}
+	return out
+}
