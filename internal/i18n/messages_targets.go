@@ -42,7 +42,7 @@ var targetsEN = map[string]string{
 	"targets.col.actions":           "Actions",
 	"targets.none":                  "Not set",
 	"targets.na":                    "n/a",
-	"targets.won_n":                 "%d deals won",
+	"targets.won_n":                 "Deals won: %d",
 	"targets.teams":                 "Teams",
 	"targets.people":                "People",
 	"targets.table":                 "Targets and actuals: %s",
