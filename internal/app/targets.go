@@ -456,9 +456,17 @@ func (a *App) TargetReport(ctx context.Context, ac Actor, key string) (TargetRep
 	if err != nil {
 		return rep, err
 	}
-	users, err := a.Store.ListUsers(ctx, store.UserFilter{Limit: 1000})
-	if err != nil {
-		return rep, err
+	var users []crm.User
+	for after := int64(0); ; {
+		page, err := a.Store.ListUsers(ctx, store.UserFilter{AfterID: after, Limit: 500})
+		if err != nil {
+			return rep, err
+		}
+		users = append(users, page...)
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].ID
 	}
 
 	// The sums, per scope key.
