@@ -139,7 +139,7 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for F2 and F3\n", d.size)
+	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for F2, F3, the C rows and the S rows\n", d.size)
 	out, err := runRenkei(ctx, env, db, "gen", "--size", d.size)
 	if err != nil {
 		db.Close()

@@ -12,12 +12,12 @@ import (
 // lets rows that generate data use a smaller dataset.
 func allRows(quick bool) []Row {
 	rows := []Row{rowF1()}
-	search := &searchData{size: genSize(quick)} // shared by F2, F3 and the C rows
+	search := &searchData{size: genSize(quick)} // shared by F2, F3, the C rows and the S rows
 	rows = append(rows, rowsF2F3(quick, search)...)
 	rows = append(rows, rowF4(quick), rowF5(), rowD1(quick))
 	rows = append(rows, rowsC(quick, search)...)
 	rows = append(rows, rowC3(quick), rowC5(quick))
-	return append(rows, rowsS1S2(quick)...)
+	return append(rows, rowsS1S2(quick, search)...)
 }
 
 // dataEmpty labels rows measured before the scale generator exists.
