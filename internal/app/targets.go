@@ -413,7 +413,8 @@ func (a *App) DeleteTarget(ctx context.Context, ac Actor, id int64) error {
 
 // TargetReport computes attainment and forecast for the period named by
 // key ("" = the current month) for every scope the actor may see: the
-// workspace, the teams and the people who sell (or have a target).
+// workspace, the teams and the people who sell (or have a target or
+// deals).
 func (a *App) TargetReport(ctx context.Context, ac Actor, key string) (TargetReport, error) {
 	var rep TargetReport
 	if err := ac.require(crm.PermReadAll); err != nil {
@@ -548,8 +549,21 @@ func (a *App) TargetReport(ctx context.Context, ac Actor, key string) (TargetRep
 		return r
 	}
 	rep.Rows = append(rep.Rows, row(crm.ScopeWorkspace, 0, ws.Name))
+	sellers := map[int64]bool{}
+	for _, u := range users {
+		sellers[u.ID] = u.Role == crm.RoleSales && u.Status == crm.UserActive
+	}
 	for _, t := range x.teams { // ListTeams orders by name
-		if x.canSee(crm.ScopeTeam, t.ID) {
+		if !x.canSee(crm.ScopeTeam, t.ID) {
+			continue
+		}
+		// Teams that sell: a salesperson in it, a target or deals.
+		k := ScopeKey(crm.ScopeTeam, t.ID)
+		sells := byScope[k] != nil || (by[k] != nil && by[k].hasDeals)
+		for _, m := range t.Members {
+			sells = sells || sellers[m.UserID]
+		}
+		if sells {
 			rep.Rows = append(rep.Rows, row(crm.ScopeTeam, t.ID, t.Name))
 		}
 	}

@@ -55,6 +55,7 @@ type targetRowView struct {
 	AttW         int    // bar width, 0..100
 	AttColor     string
 	Vs           string // 前月比 120%
+	VsPct        string // 120%
 	ActualHref   string
 	OpenHref     string
 	PanelHref    string
@@ -178,7 +179,7 @@ func (s *server) targetsPageData(w http.ResponseWriter, r *http.Request, rq *req
 			}
 		}
 		if vs, ok := row.VsPrevious(); ok {
-			v.Vs = i18n.T(lang, "targets.vs."+string(per.Kind), pct(vs))
+			v.Vs, v.VsPct = i18n.T(lang, "targets.vs."+string(per.Kind), pct(vs)), pct(vs)
 		}
 		v.Selected = v.Key == scope
 		switch row.Scope {
