@@ -494,12 +494,12 @@ type DealQuery struct {
 	LostToID                 int64
 	LeftStageID              int64
 	LeftFrom, LeftBefore     time.Time
-	Sort        string // "" (newest first), amount, close_date, name, updated
-	AfterID     int64  // keyset cursor for the default order
-	Offset      int    // for the other orders
-	Limit       int
-	Viewer      crm.Viewer
-	Visibility  crm.Visibility
+	Sort                     string // "" (newest first), amount, close_date, name, updated
+	AfterID                  int64  // keyset cursor for the default order
+	Offset                   int    // for the other orders
+	Limit                    int
+	Viewer                   crm.Viewer
+	Visibility               crm.Visibility
 }
 
 // visibleDeals is visibleContacts for deals (alias d).
