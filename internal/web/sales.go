@@ -28,6 +28,9 @@ type dealFilter struct {
 	Source   string // "", marketing, outbound
 	Status   string // list only: open, won, lost
 	Sort     string // list only
+	// The sales dashboard's drill-down (list only; see drill in
+	// routes_dashboard.go).
+	Drill drillFilter
 }
 
 func parseDealFilter(v url.Values) dealFilter {
@@ -45,6 +48,7 @@ func parseDealFilter(v url.Values) dealFilter {
 	if !slices.Contains([]string{"amount", "close_date", "name", "updated"}, f.Sort) {
 		f.Sort = ""
 	}
+	f.Drill = parseDrill(v)
 	return f
 }
 
@@ -61,6 +65,7 @@ func (f dealFilter) Query() template.URL {
 			v.Set(k, x)
 		}
 	}
+	f.Drill.encode(v)
 	return template.URL(v.Encode())
 }
 
@@ -90,6 +95,7 @@ func (f dealFilter) query(rq *req) store.DealQuery {
 		q.OwnerID, _ = strconv.ParseInt(f.Owner, 10, 64)
 	}
 	q.CloseFrom, q.CloseBefore, _ = monthRange(f.Month)
+	f.Drill.apply(rq, &q)
 	return q
 }
 
@@ -171,6 +177,9 @@ type dealListData struct {
 	CanWrite  bool
 	NextURL   string
 	List      bool
+	// Total and Competitors are set for a dashboard drill-down.
+	Total       int
+	Competitors []crm.Competitor
 }
 
 const dealListPageSize = 100
@@ -205,6 +214,12 @@ func (s *server) dealListPage(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	d.Deals, d.More = page.Deals, page.More
+	if d.Filter.Drill.Active() { // dashboard drill-down: how many deals are behind the number
+		if d.Total, err = s.app.CountDeals(ctx, rq.actor, q); err != nil {
+			return err
+		}
+		d.Competitors, _ = s.app.Competitors(ctx, rq.actor)
+	}
 	if d.More && len(d.Deals) > 0 {
 		if q.Sort == "" {
 			d.NextURL = fmt.Sprintf("/sales/deals/list?%s&after=%d", d.Filter.Query(), d.Deals[len(d.Deals)-1].ID)
