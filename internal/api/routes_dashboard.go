@@ -101,16 +101,16 @@ func toWinRate(r app.Rate) winRateJSON {
 }
 
 type kpisJSON struct {
-	Period      periodJSON          `json:"period"`
-	Revenue     int64               `json:"revenue"`
-	Contracts   int                 `json:"contracts"`
-	Unconverted int                 `json:"unconverted"`
-	Lost        int                 `json:"lost"`
+	Period      periodJSON             `json:"period"`
+	Revenue     int64                  `json:"revenue"`
+	Contracts   int                    `json:"contracts"`
+	Unconverted int                    `json:"unconverted"`
+	Lost        int                    `json:"lost"`
 	WinRate     winRateJSON            `json:"win_rate"`
 	BySource    map[string]winRateJSON `json:"win_rate_by_source"`
-	AvgSize     *int64              `json:"average_deal_size"`
-	CycleMean   *float64            `json:"cycle_days_mean"`
-	CycleMedian *float64            `json:"cycle_days_median"`
+	AvgSize     *int64                 `json:"average_deal_size"`
+	CycleMean   *float64               `json:"cycle_days_mean"`
+	CycleMedian *float64               `json:"cycle_days_median"`
 }
 
 func toKPIs(k app.SalesKPIs) kpisJSON {
