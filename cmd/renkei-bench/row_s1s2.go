@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Rows S1 and S2 run on a generated dataset (M, or N=100,000 with -quick)
+// Rows S1 and S2 (and S3, row_s3.go) run on a generated dataset (M, or N=100,000 with -quick)
 // whose deals come from the generator's sales story.
 //
 // S1 reads the board of the default pipeline (GET
@@ -37,6 +37,8 @@ type salesData struct {
 	kind     string
 	db       *Database
 	token    string
+	owner    string // the owner's e-mail and password, for S3's web session
+	password string
 	pipeline int64
 	stages   [2]int64 // the first two open stages
 	s1       []url.Values
@@ -78,7 +80,7 @@ func rowsS1S2(quick bool) []Row {
 		Measure: func(ctx context.Context, env *Env) (map[string]float64, error) {
 			return d.measureS2(ctx, env, duration, warmup)
 		},
-	}}
+	}, rowS3(quick, d)}
 }
 
 // prepare generates the dataset and a token on the first run on a kind.
@@ -111,6 +113,10 @@ func (d *salesData) prepare(ctx context.Context, env *Env) error {
 		return err
 	}
 	d.db, d.kind, d.token = db, env.DB.Kind, strings.TrimSpace(tok)
+	d.owner = g.owner
+	if m := genPasswordRE.FindStringSubmatch(out); m != nil {
+		d.password = m[1]
+	}
 	return nil
 }
 
