@@ -34,9 +34,11 @@ type searchData struct {
 	kind  string // the database kind it was made on
 	db    *Database
 	token string
-	f2    []string // q values
-	f2As  []string // what each q value is: reading, e-mail or company
-	f3    []url.Values
+	// owner and password sign in to the web pages (S3's session).
+	owner, password string
+	f2              []string // q values
+	f2As            []string // what each q value is: reading, e-mail or company
+	f3              []url.Values
 }
 
 func rowsF2F3(quick bool, d *searchData) []Row {
@@ -157,6 +159,10 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 		return err
 	}
 	d.db, d.kind, d.token = db, env.DB.Kind, strings.TrimSpace(tok)
+	d.owner = g.owner
+	if m := genPasswordRE.FindStringSubmatch(out); m != nil {
+		d.password = m[1]
+	}
 	return nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Rows S1 and S2 run on a generated dataset (M, or N=100,000 with -quick)
+// Rows S1 and S2 (and S3, row_s3.go) run on a generated dataset (M, or N=100,000 with -quick)
 // whose deals come from the generator's sales story.
 //
 // S1 reads the board of the default pipeline (GET
@@ -37,6 +37,8 @@ type salesData struct {
 	kind     string
 	db       *Database
 	token    string
+	owner    string // the owner's e-mail and password, for S3's web session
+	password string
 	pipeline int64
 	stages   [2]int64 // the first two open stages
 	s1       []url.Values
@@ -78,7 +80,7 @@ func rowsS1S2(quick bool, search *searchData) []Row {
 		Measure: func(ctx context.Context, env *Env) (map[string]float64, error) {
 			return d.measureS2(ctx, env, duration, warmup)
 		},
-	}}
+	}, rowS3(quick, d)}
 }
 
 // prepare takes the dataset of F2 and F3 (generated there on the first
@@ -94,6 +96,7 @@ func (d *salesData) prepare(ctx context.Context, env *Env) error {
 	}
 	*d = salesData{size: d.size, search: d.search}
 	d.db, d.kind, d.token = d.search.db, d.search.kind, d.search.token
+	d.owner, d.password = d.search.owner, d.search.password
 	return nil
 }
 
