@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Rows S1 and S2 run on a generated dataset (M, or N=100,000 with -quick)
+// Rows S1 and S2 (and S3, row_s3.go) run on a generated dataset (M, or N=100,000 with -quick)
 // whose deals come from the generator's sales story.
 //
 // S1 reads the board of the default pipeline (GET
@@ -24,7 +24,6 @@ import (
 // version the previous answer's ETag gave.
 
 const (
-	salesSchema   = "bench_sales"
 	s1Requests    = 300
 	s1Warmup      = 30
 	s2Clients     = 8
@@ -34,9 +33,12 @@ const (
 // salesData is the dataset S1 and S2 share, made once per database kind.
 type salesData struct {
 	size     string
+	search   *searchData // whose database this is
 	kind     string
 	db       *Database
 	token    string
+	owner    string // the owner's e-mail and password, for S3's web session
+	password string
 	pipeline int64
 	stages   [2]int64 // the first two open stages
 	s1       []url.Values
@@ -50,8 +52,8 @@ type movable struct {
 	stage   int64
 }
 
-func rowsS1S2(quick bool) []Row {
-	d := &salesData{size: genSize(quick)}
+func rowsS1S2(quick bool, search *searchData) []Row {
+	d := &salesData{size: search.size, search: search}
 	data := sizeData(quick, "M")
 	duration, warmup := 10*time.Second, 2*time.Second
 	if quick {
@@ -78,39 +80,23 @@ func rowsS1S2(quick bool) []Row {
 		Measure: func(ctx context.Context, env *Env) (map[string]float64, error) {
 			return d.measureS2(ctx, env, duration, warmup)
 		},
-	}}
+	}, rowS3(quick, d)}
 }
 
-// prepare generates the dataset and a token on the first run on a kind.
+// prepare takes the dataset of F2 and F3 (generated there on the first
+// run on a database kind): one M per database keeps the full run within
+// its hour. The search rows run first and only read; the C rows add
+// events, which the sales rows do not touch.
 func (d *salesData) prepare(ctx context.Context, env *Env) error {
-	if d.db != nil && d.kind == env.DB.Kind {
+	if err := d.search.prepare(ctx, env); err != nil {
+		return err
+	}
+	if d.db == d.search.db && d.kind == env.DB.Kind {
 		return nil
 	}
-	if d.db != nil {
-		d.db.Close()
-	}
-	*d = salesData{size: d.size}
-	db, err := emptyDatabase(ctx, env, salesSchema)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for S1 and S2\n", d.size)
-	out, err := runRenkei(ctx, env, db, "gen", "--size", d.size)
-	if err != nil {
-		db.Close()
-		return err
-	}
-	g, err := parseGen(out)
-	if err != nil {
-		db.Close()
-		return err
-	}
-	tok, err := runRenkei(ctx, env, db, "token", "create", "--email", g.owner, "--name", "bench")
-	if err != nil {
-		db.Close()
-		return err
-	}
-	d.db, d.kind, d.token = db, env.DB.Kind, strings.TrimSpace(tok)
+	*d = salesData{size: d.size, search: d.search}
+	d.db, d.kind, d.token = d.search.db, d.search.kind, d.search.token
+	d.owner, d.password = d.search.owner, d.search.password
 	return nil
 }
 

@@ -234,6 +234,7 @@ func schemas() js {
 			"last_error": str("Why the last attempt failed."), "run_at": dateTime("Next or last run."),
 			"created_at": dateTime(""), "finished_at": nullable(dateTime(""))}),
 	}
+	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
 	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas()} {

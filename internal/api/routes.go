@@ -256,6 +256,7 @@ func (s *server) routeTable() []route {
 			summary: "A background job's status and progress", status: 200, resp: "Job", handle: s.getJob},
 	}
 	// Each area keeps its part of the table in its own file (routes_*.go).
+	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formsRoutes()...)
 	rs = append(rs, s.scoringRoutes()...)

@@ -219,8 +219,6 @@ func TestTargetReport(t *testing.T) {
 	}
 }
 
-func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
-
 // Team-private deals: the forecast counts only the deals the viewer may
 // see; a target's actual counts its scope's deals. Rows follow who may
 // see the target.

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -195,10 +198,18 @@ func (tb *tab) open(path string) int64 {
 
 // submit clicks a submit button (CSS selector) and waits for the page
 // that the form post leads to; it returns that page's HTTP status.
+//
+// The click is the button's own click() rather than a mouse event at its
+// coordinates: on a loaded machine web fonts can finish loading between
+// measuring the button and pressing it, the layout shifts, and a mouse
+// click then lands beside the button and nothing is submitted. (Dragging
+// on the board keeps real mouse events.)
 func (tb *tab) submit(button string) int64 {
 	tb.t.Helper()
+	tb.run("wait for "+button, chromedp.WaitVisible(chromedp.CSS(button)))
+	click := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, button))
 	return tb.navigate(func(ctx context.Context, t *chromedp.Target) (*network.Response, error) {
-		return chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible))
+		return chromedp.RunResponse(ctx, click)
 	})
 }
 
@@ -208,6 +219,10 @@ func (tb *tab) navigate(a chromedp.Action[*network.Response]) int64 {
 	defer cancel()
 	resp, err := chromedp.Run(ctx, a)
 	if err != nil {
+		var buf bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&buf, 1)
+		tb.t.Logf("goroutines:\n%s", buf.String())
+		tb.h.logDB()
 		tb.t.Fatalf("navigate: %v", err)
 	}
 	if resp == nil {
@@ -333,3 +348,25 @@ func (h *harness) waitLink(t *testing.T, to, prefix string) string {
 // password hash behind it can take many seconds, and a step only takes
 // this long when it fails anyway.
 const stepTimeout = 45 * time.Second
+
+// logDB logs what PostgreSQL's sessions are doing (a diagnostic for a
+// step that timed out).
+func (h *harness) logDB() {
+	if !h.srv.Store.IsPostgres() {
+		return
+	}
+	rows, err := h.srv.Store.DB().Query(`SELECT pid, coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, ''),
+		left(query, 200) FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		h.t.Logf("pg_stat_activity: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		var state, wt, we, q string
+		if rows.Scan(&pid, &state, &wt, &we, &q) == nil {
+			h.t.Logf("pg %d %s %s/%s: %s", pid, state, wt, we, q)
+		}
+	}
+}

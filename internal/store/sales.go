@@ -486,15 +486,24 @@ type DealQuery struct {
 	CloseBefore string
 	// WonFrom and WonBefore bound the won time ([WonFrom, WonBefore)):
 	// the deals won in a period (targets' drill-down).
-	WonFrom    time.Time
-	WonBefore  time.Time
-	Status     string // open, won, lost or "" for all
-	Sort       string // "" (newest first), amount, close_date, name, updated
-	AfterID    int64  // keyset cursor for the default order
-	Offset     int    // for the other orders
-	Limit      int
-	Viewer     crm.Viewer
-	Visibility crm.Visibility
+	WonFrom   time.Time
+	WonBefore time.Time
+	Status    string // open, won, lost or "" for all
+	// The sales dashboard's drill-down: deals closed (won or lost) in
+	// [ClosedFrom, ClosedBefore), lost for LostReason or to LostToID, and
+	// deals that left LeftStageID in [LeftFrom, LeftBefore) (a zero bound
+	// is open).
+	ClosedFrom, ClosedBefore time.Time
+	LostReason               string
+	LostToID                 int64
+	LeftStageID              int64
+	LeftFrom, LeftBefore     time.Time
+	Sort                     string // "" (newest first), amount, close_date, name, updated
+	AfterID                  int64  // keyset cursor for the default order
+	Offset                   int    // for the other orders
+	Limit                    int
+	Viewer                   crm.Viewer
+	Visibility               crm.Visibility
 }
 
 // visibleDeals is visibleContacts for deals (alias d).
@@ -548,6 +557,28 @@ func (q DealQuery) where(args *[]any) string {
 	}
 	if !q.WonBefore.IsZero() {
 		w = append(w, "d.won_at < "+add(ms(q.WonBefore)))
+	}
+	if !q.ClosedFrom.IsZero() {
+		w = append(w, "d.closed_at >= "+add(ms(q.ClosedFrom)))
+	}
+	if !q.ClosedBefore.IsZero() {
+		w = append(w, "d.closed_at < "+add(ms(q.ClosedBefore)))
+	}
+	if q.LostReason != "" {
+		w = append(w, "d.lost_reason = "+add(q.LostReason))
+	}
+	if q.LostToID != 0 {
+		w = append(w, "d.lost_to_id = "+add(q.LostToID))
+	}
+	if q.LeftStageID != 0 {
+		left := "SELECT h.deal_id FROM deal_stage_history h WHERE h.from_stage_id = " + add(q.LeftStageID)
+		if !q.LeftFrom.IsZero() {
+			left += " AND h.at >= " + add(ms(q.LeftFrom))
+		}
+		if !q.LeftBefore.IsZero() {
+			left += " AND h.at < " + add(ms(q.LeftBefore))
+		}
+		w = append(w, "d.id IN ("+left+")")
 	}
 	switch q.Status {
 	case "open":
@@ -616,6 +647,15 @@ func (s *Store) ListDeals(ctx context.Context, q DealQuery) (DealPage, error) {
 		page.Deals, page.More = page.Deals[:limit], true
 	}
 	return page, rows.Err()
+}
+
+// CountDeals counts the deals that match q (its paging fields aside).
+func (s *Store) CountDeals(ctx context.Context, q DealQuery) (int, error) {
+	var args []any
+	where := q.where(&args)
+	var n int
+	err := s.r().QueryRowContext(ctx, "SELECT COUNT(*) FROM deals d "+where, args...).Scan(&n)
+	return n, err
 }
 
 // StageTotal is the sum of one currency's deals in one stage.

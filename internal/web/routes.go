@@ -140,6 +140,7 @@ func (s *server) routes() []route {
 		{"POST", "/settings/properties/{id}/delete", crm.PermSettings, s.propertyDelete, false},
 	}
 	// Each area keeps its part of the table in its own file (routes_*.go).
+	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formsRoutes()...)
 	rs = append(rs, s.scoringRoutes()...)

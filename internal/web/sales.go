@@ -34,6 +34,9 @@ type dealFilter struct {
 	Team                   string
 	WonFrom, WonBefore     string
 	CloseFrom, CloseBefore string
+	// The sales dashboard's drill-down (list only; see drill in
+	// routes_dashboard.go).
+	Drill drillFilter
 }
 
 func parseDealFilter(v url.Values) dealFilter {
@@ -60,6 +63,7 @@ func parseDealFilter(v url.Values) dealFilter {
 			*dst = x
 		}
 	}
+	f.Drill = parseDrill(v)
 	return f
 }
 
@@ -82,6 +86,7 @@ func (f dealFilter) Query() template.URL {
 			v.Set(k, x)
 		}
 	}
+	f.Drill.encode(v)
 	return template.URL(v.Encode())
 }
 
@@ -128,6 +133,7 @@ func (f dealFilter) query(rq *req) store.DealQuery {
 	if t, err := time.ParseInLocation(time.DateOnly, f.WonBefore, loc); err == nil {
 		q.WonBefore = t
 	}
+	f.Drill.apply(rq, &q)
 	return q
 }
 
@@ -209,6 +215,9 @@ type dealListData struct {
 	CanWrite  bool
 	NextURL   string
 	List      bool
+	// Total and Competitors are set for a dashboard drill-down.
+	Total       int
+	Competitors []crm.Competitor
 }
 
 const dealListPageSize = 100
@@ -243,6 +252,12 @@ func (s *server) dealListPage(w http.ResponseWriter, r *http.Request, rq *req) e
 		return err
 	}
 	d.Deals, d.More = page.Deals, page.More
+	if d.Filter.Drill.Active() { // dashboard drill-down: how many deals are behind the number
+		if d.Total, err = s.app.CountDeals(ctx, rq.actor, q); err != nil {
+			return err
+		}
+		d.Competitors, _ = s.app.Competitors(ctx, rq.actor)
+	}
 	if d.More && len(d.Deals) > 0 {
 		if q.Sort == "" {
 			d.NextURL = fmt.Sprintf("/sales/deals/list?%s&after=%d", d.Filter.Query(), d.Deals[len(d.Deals)-1].ID)
