@@ -34,9 +34,11 @@ type searchData struct {
 	kind  string // the database kind it was made on
 	db    *Database
 	token string
-	f2    []string // q values
-	f2As  []string // what each q value is: reading, e-mail or company
-	f3    []url.Values
+	// owner and password sign in to the web UI (S3's session).
+	owner, password string
+	f2              []string // q values
+	f2As            []string // what each q value is: reading, e-mail or company
+	f3              []url.Values
 }
 
 func rowsF2F3(quick bool, d *searchData) []Row {
@@ -139,7 +141,7 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for F2 and F3\n", d.size)
+	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for F2, F3, the C rows and the S rows\n", d.size)
 	out, err := runRenkei(ctx, env, db, "gen", "--size", d.size)
 	if err != nil {
 		db.Close()
@@ -157,6 +159,10 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 		return err
 	}
 	d.db, d.kind, d.token = db, env.DB.Kind, strings.TrimSpace(tok)
+	d.owner = g.owner
+	if m := genPasswordRE.FindStringSubmatch(out); m != nil {
+		d.password = m[1]
+	}
 	return nil
 }
 

@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -385,6 +385,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "activities", "description": "Calls, visits, meetings, e-mails and notes on contacts, companies and deals, each marketing or sales."},
 			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
 			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
+			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
 		},
 		"paths": paths,
 		"components": js{

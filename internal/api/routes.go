@@ -265,5 +265,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.salesRoutes()...)
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
+	rs = append(rs, s.targetsRoutes()...)
 	return rs
 }

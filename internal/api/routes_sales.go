@@ -139,37 +139,38 @@ type dealContactJSON struct {
 }
 
 type dealJSON struct {
-	ID              int64             `json:"id"`
-	Name            string            `json:"name"`
-	PipelineID      int64             `json:"pipeline_id"`
-	StageID         int64             `json:"stage_id"`
-	Amount          int64             `json:"amount"`
-	Currency        string            `json:"currency"`
-	AmountFormatted string            `json:"amount_formatted"`
-	CloseDate       *string           `json:"close_date"`
-	OwnerID         *int64            `json:"owner_id"`
-	TeamID          *int64            `json:"team_id"`
-	CompanyID       *int64            `json:"company_id"`
-	ContactID       *int64            `json:"contact_id"`
-	Source          string            `json:"source"`
-	SourceGroup     string            `json:"source_group"`
-	NextStep        string            `json:"next_step"`
-	NextStepDate    *string           `json:"next_step_date"`
-	Budget          string            `json:"bant_budget"`
-	Authority       string            `json:"bant_authority"`
-	Need            string            `json:"bant_need"`
-	Timeline        string            `json:"bant_timeline"`
-	Notes           string            `json:"notes"`
-	LostReason      string            `json:"lost_reason"`
-	LostToID        *int64            `json:"lost_to_id"`
-	Contacts        []dealContactJSON `json:"contacts"`
-	CompetitorIDs   []int64           `json:"competitor_ids"`
-	WonAt           *time.Time        `json:"won_at"`
-	ClosedAt        *time.Time        `json:"closed_at"`
-	StageEnteredAt  time.Time         `json:"stage_entered_at"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
-	Version         int64             `json:"version"`
+	ID               int64             `json:"id"`
+	Name             string            `json:"name"`
+	PipelineID       int64             `json:"pipeline_id"`
+	StageID          int64             `json:"stage_id"`
+	Amount           int64             `json:"amount"`
+	Currency         string            `json:"currency"`
+	AmountFormatted  string            `json:"amount_formatted"`
+	CloseDate        *string           `json:"close_date"`
+	OwnerID          *int64            `json:"owner_id"`
+	TeamID           *int64            `json:"team_id"`
+	CompanyID        *int64            `json:"company_id"`
+	ContactID        *int64            `json:"contact_id"`
+	Source           string            `json:"source"`
+	SourceGroup      string            `json:"source_group"`
+	NextStep         string            `json:"next_step"`
+	NextStepDate     *string           `json:"next_step_date"`
+	Budget           string            `json:"bant_budget"`
+	Authority        string            `json:"bant_authority"`
+	Need             string            `json:"bant_need"`
+	Timeline         string            `json:"bant_timeline"`
+	Notes            string            `json:"notes"`
+	LostReason       string            `json:"lost_reason"`
+	LostToID         *int64            `json:"lost_to_id"`
+	ForecastCategory string            `json:"forecast_category"`
+	Contacts         []dealContactJSON `json:"contacts"`
+	CompetitorIDs    []int64           `json:"competitor_ids"`
+	WonAt            *time.Time        `json:"won_at"`
+	ClosedAt         *time.Time        `json:"closed_at"`
+	StageEnteredAt   time.Time         `json:"stage_entered_at"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	Version          int64             `json:"version"`
 }
 
 func (d dealJSON) etag() int64 { return d.Version }
@@ -187,7 +188,8 @@ func toDeal(d crm.Deal, lang crm.Language) dealJSON {
 		OwnerID: optID(d.OwnerID), TeamID: optID(d.TeamID), CompanyID: optID(d.CompanyID), ContactID: optID(d.ContactID),
 		Source: string(d.Source), SourceGroup: d.SourceGroup, NextStep: d.NextStep, NextStepDate: optText(d.NextStepDate),
 		Budget: d.Budget, Authority: d.Authority, Need: d.Need, Timeline: d.Timeline, Notes: d.Notes,
-		LostReason: d.LostReason, LostToID: optID(d.LostToID), Contacts: []dealContactJSON{}, CompetitorIDs: []int64{},
+		LostReason: d.LostReason, LostToID: optID(d.LostToID), ForecastCategory: string(d.Forecast),
+		Contacts: []dealContactJSON{}, CompetitorIDs: []int64{},
 		WonAt: optTime(d.WonAt), ClosedAt: optTime(d.ClosedAt), StageEnteredAt: d.StageEntered,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version}
 	for _, c := range d.Contacts {
@@ -219,6 +221,7 @@ type dealFields struct {
 	Notes         *string            `json:"notes"`
 	LostReason    *string            `json:"lost_reason"`
 	LostToID      optional[int64]    `json:"lost_to_id"`
+	Forecast      *string            `json:"forecast_category"`
 	Contacts      *[]dealContactJSON `json:"contacts"`
 	CompetitorIDs *[]int64           `json:"competitor_ids"`
 }
@@ -253,6 +256,9 @@ func (f dealFields) apply(d crm.Deal) crm.Deal {
 	set(&d.Notes, f.Notes)
 	set(&d.LostReason, f.LostReason)
 	d.LostToID = f.LostToID.or(d.LostToID)
+	if f.Forecast != nil {
+		d.Forecast = crm.ForecastCategory(*f.Forecast)
+	}
 	if f.Contacts != nil {
 		d.Contacts = nil
 		for _, c := range *f.Contacts {
@@ -805,6 +811,8 @@ func salesSchemas() js {
 		"bant_timeline":  str("Hearing notes: timeline."),
 		"notes":          str("Hearing notes, free text."),
 		"lost_reason":    str("Why the deal was lost (required in a lost stage)."),
+		"forecast_category": withDesc(enumOf(forecastCategories()...),
+			"The owner's forecast of an open deal: commit and best_case count in the forecast's commit and best case, pipeline only weighted, omitted not at all. pipeline by default."),
 	}
 	dealContact := record(js{"contact_id": idSchema(""), "role": enumOf(crm.DealRoles...), "name": str("Read only.")})
 	deal := js{
@@ -880,4 +888,13 @@ func salesSchemas() js {
 		"CompetitorList":  listOf("Competitor"),
 		"CompetitorInput": input([]string{"name"}, js{"name": str(""), "website": str(""), "notes": str("")}),
 	}
+}
+
+// forecastCategories are the forecast categories' names.
+func forecastCategories() []string {
+	out := make([]string, len(crm.ForecastCategories))
+	for i, c := range crm.ForecastCategories {
+		out[i] = string(c)
+	}
+	return out
 }

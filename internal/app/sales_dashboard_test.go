@@ -122,8 +122,6 @@ func newDashFixture(t *testing.T) *dashFixture {
 	return f
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
-
 func TestSalesDashboard(t *testing.T) {
 	f := newDashFixture(t)
 	ws, _, _ := f.app.Workspace(ctx)

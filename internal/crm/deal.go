@@ -137,6 +137,9 @@ type Deal struct {
 	Notes        string // hearing notes, free text
 	LostReason   string
 	LostToID     int64
+	// Forecast is the owner's forecast category of an open deal
+	// (pipeline by default).
+	Forecast     ForecastCategory
 	WonAt        time.Time
 	ClosedAt     time.Time
 	StageEntered time.Time
@@ -221,6 +224,9 @@ func (d *Deal) Normalize() {
 		d.Source = SourceManual
 	}
 	d.SourceGroup = DefaultSourceGroups[d.Source]
+	if d.Forecast == "" {
+		d.Forecast = ForecastPipeline
+	}
 	for i := range d.Contacts {
 		if d.Contacts[i].Role == "" {
 			d.Contacts[i].Role = RoleUser
@@ -265,6 +271,9 @@ func (d *Deal) Validate() error {
 	}
 	if _, ok := DefaultSourceGroups[d.Source]; !ok {
 		v.Add("source", "is not a known source")
+	}
+	if !ValidForecastCategory(d.Forecast) {
+		v.Add("forecast_category", "choose pipeline, best_case, commit or omitted")
 	}
 	seen := map[int64]bool{}
 	for _, c := range d.Contacts {

@@ -76,7 +76,7 @@ func (s *sales) Tables(ctx context.Context, b *store.Bulk) (err error) {
 	if s.deals, err = b.Table(ctx, "deals", "id", "name", "pipeline_id", "stage_id", "amount", "currency", "close_date",
 		"owner_id", "team_id", "company_id", "contact_id", "source", "source_group", "next_step", "next_step_date",
 		"bant_budget", "bant_authority", "bant_need", "bant_timeline", "notes", "lost_reason", "lost_to_id", "won_at",
-		"closed_at", "stage_entered_at", "created_at", "updated_at", "version"); err != nil {
+		"closed_at", "stage_entered_at", "created_at", "updated_at", "version", "forecast_category"); err != nil {
 		return err
 	}
 	if s.contacts, err = b.Table(ctx, "deal_contacts", "deal_id", "contact_id", "role"); err != nil {
@@ -226,7 +226,7 @@ func (s *sales) deal(ctx context.Context, r *rand.Rand, co *Company, p *Person, 
 	if err := s.deals.Add(ctx, id, name, int64(1), cur.stage, amount, "JPY", closeDate.In(jst).Format(time.DateOnly),
 		nullID(p.OwnerID), team, int64(co.ID), int64(p.ID), string(src), crm.DefaultSourceGroups[src], nextStep, nextDate,
 		budget, authority, need, timeline, notes, lostReason, lostTo, wonAt, closedAt, ms(cur.at), ms(created),
-		ms(cur.at), int64(len(steps))); err != nil {
+		ms(cur.at), int64(len(steps)), string(forecastOf(cur.stage, id))); err != nil {
 		return err
 	}
 	role := crm.RoleInfluencer

@@ -5,9 +5,6 @@ var dashboardEN = map[string]string{
 	"link.dashboard.title":   "Sales dashboard",
 	"link.dashboard.text":    "Revenue, contracts, win rate by source, deal size, cycle, pipeline and lost reasons, with the deals behind each number.",
 	"dash.title":             "Sales dashboard",
-	"dash.period.month":      "%[2]s %[1]d",
-	"dash.period.quarter":    "FY%d Q%d (%s–%s)",
-	"dash.period.year":       "FY%d",
 	"dash.days":              "%s days",
 	"dash.prev":              "Previous",
 	"dash.next":              "Next",
@@ -76,16 +73,12 @@ var dashboardEN = map[string]string{
 	"dash.drill.reason":      "Lost reason: %s",
 	"dash.drill.lost_to":     "Lost to %s",
 	"dash.drill.left":        "Left %s in %s",
-	"dash.drill.team":        "Team: %s",
 }
 
 var dashboardJA = map[string]string{
 	"link.dashboard.title":   "営業ダッシュボード",
 	"link.dashboard.text":    "売上・契約件数・流入元別の成約率・平均単価・商談期間・パイプライン・失注理由を、数字の裏にある案件まで確認できます。",
 	"dash.title":             "営業ダッシュボード",
-	"dash.period.month":      "%d年%s",
-	"dash.period.quarter":    "%d年度 第%d四半期（%s〜%s）",
-	"dash.period.year":       "%d年度",
 	"dash.days":              "%s日",
 	"dash.prev":              "前の期間",
 	"dash.next":              "次の期間",
@@ -154,5 +147,4 @@ var dashboardJA = map[string]string{
 	"dash.drill.reason":      "失注理由：%s",
 	"dash.drill.lost_to":     "失注先：%s",
 	"dash.drill.left":        "%s を %s に通過",
-	"dash.drill.team":        "チーム：%s",
 }

@@ -250,7 +250,7 @@ const dealCols = `d.id, d.name, d.pipeline_id, d.stage_id, d.amount, d.currency,
 	COALESCE(d.team_id, 0), COALESCE(d.company_id, 0), COALESCE(co.name, ''), COALESCE(d.contact_id, 0), d.source,
 	d.source_group, d.next_step, d.next_step_date, d.bant_budget, d.bant_authority, d.bant_need, d.bant_timeline,
 	d.notes, d.lost_reason, COALESCE(d.lost_to_id, 0), d.won_at, d.closed_at, d.stage_entered_at, d.created_at,
-	d.updated_at, d.version`
+	d.updated_at, d.version, d.forecast_category`
 
 const dealFrom = ` FROM deals d LEFT JOIN companies co ON co.id = d.company_id `
 
@@ -261,7 +261,7 @@ func scanDeal(sc interface{ Scan(...any) error }) (crm.Deal, error) {
 	err := sc.Scan(&d.ID, &d.Name, &d.PipelineID, &d.StageID, &d.Amount, &d.Currency, &d.CloseDate, &d.OwnerID,
 		&d.TeamID, &d.CompanyID, &d.CompanyName, &d.ContactID, &d.Source, &d.SourceGroup, &d.NextStep, &d.NextStepDate,
 		&d.Budget, &d.Authority, &d.Need, &d.Timeline, &d.Notes, &d.LostReason, &d.LostToID, &won, &closed,
-		&entered, &created, &updated, &d.Version)
+		&entered, &created, &updated, &d.Version, &d.Forecast)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, crm.ErrNotFound
 	}
@@ -331,7 +331,7 @@ func dealArgs(d *crm.Deal) []any {
 	return []any{d.Name, d.PipelineID, d.StageID, d.Amount, d.Currency, d.CloseDate, nullID(d.OwnerID), nullID(d.TeamID),
 		nullID(d.CompanyID), nullID(d.ContactID), string(d.Source), d.SourceGroup, d.NextStep, d.NextStepDate, d.Budget,
 		d.Authority, d.Need, d.Timeline, d.Notes, d.LostReason, nullID(d.LostToID), nullMS(d.WonAt), nullMS(d.ClosedAt),
-		ms(d.StageEntered)}
+		ms(d.StageEntered), string(d.Forecast)}
 }
 
 // CreateDeal inserts a deal with its contacts and competitors.
@@ -339,8 +339,8 @@ func (tx *Tx) CreateDeal(ctx context.Context, d *crm.Deal, now time.Time) error 
 	err := tx.q().QueryRowContext(ctx, `INSERT INTO deals (name, pipeline_id, stage_id, amount, currency, close_date,
 		owner_id, team_id, company_id, contact_id, source, source_group, next_step, next_step_date, bant_budget,
 		bant_authority, bant_need, bant_timeline, notes, lost_reason, lost_to_id, won_at, closed_at, stage_entered_at,
-		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-		$19, $20, $21, $22, $23, $24, $25, $25) RETURNING id, version`, append(dealArgs(d), ms(now))...).Scan(&d.ID, &d.Version)
+		forecast_category, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+		$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26) RETURNING id, version`, append(dealArgs(d), ms(now))...).Scan(&d.ID, &d.Version)
 	if err != nil {
 		return tx.s.d.mapError(err)
 	}
@@ -355,8 +355,8 @@ func (tx *Tx) UpdateDeal(ctx context.Context, d *crm.Deal, now time.Time) error 
 		currency = $5, close_date = $6, owner_id = $7, team_id = $8, company_id = $9, contact_id = $10, source = $11,
 		source_group = $12, next_step = $13, next_step_date = $14, bant_budget = $15, bant_authority = $16,
 		bant_need = $17, bant_timeline = $18, notes = $19, lost_reason = $20, lost_to_id = $21, won_at = $22,
-		closed_at = $23, stage_entered_at = $24, updated_at = $25, version = version + 1
-		WHERE id = $26 AND version = $27`, args...)
+		closed_at = $23, stage_entered_at = $24, forecast_category = $25, updated_at = $26, version = version + 1
+		WHERE id = $27 AND version = $28`, args...)
 	if err != nil {
 		return tx.s.d.mapError(err)
 	}
@@ -484,7 +484,10 @@ type DealQuery struct {
 	// CloseBefore exclusive): a close month is [first day, first of next).
 	CloseFrom   string
 	CloseBefore string
-	Status      string // open, won, lost or "" for all
+	// WonFrom and WonBefore bound the won time ([WonFrom, WonBefore)):
+	// the deals won in a period (targets' drill-down).
+	WonFrom   time.Time
+	WonBefore time.Time
 	// The sales dashboard's drill-down: deals closed (won or lost) in
 	// [ClosedFrom, ClosedBefore), lost for LostReason or to LostToID, and
 	// deals that left LeftStageID in [LeftFrom, LeftBefore) (a zero bound
@@ -494,6 +497,7 @@ type DealQuery struct {
 	LostToID                 int64
 	LeftStageID              int64
 	LeftFrom, LeftBefore     time.Time
+	Status                   string // open, won, lost or "" for all
 	Sort                     string // "" (newest first), amount, close_date, name, updated
 	AfterID                  int64  // keyset cursor for the default order
 	Offset                   int    // for the other orders
@@ -547,6 +551,12 @@ func (q DealQuery) where(args *[]any) string {
 	}
 	if q.CloseBefore != "" {
 		w = append(w, "d.close_date < "+add(q.CloseBefore)+" AND d.close_date <> ''")
+	}
+	if !q.WonFrom.IsZero() {
+		w = append(w, "d.won_at >= "+add(ms(q.WonFrom)))
+	}
+	if !q.WonBefore.IsZero() {
+		w = append(w, "d.won_at < "+add(ms(q.WonBefore)))
 	}
 	if !q.ClosedFrom.IsZero() {
 		w = append(w, "d.closed_at >= "+add(ms(q.ClosedFrom)))

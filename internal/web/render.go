@@ -167,6 +167,9 @@ func (s *server) funcs(lang crm.Language) template.FuncMap {
 	for k, f := range salesFuncs(lang) {
 		m[k] = f
 	}
+	for k, f := range targetsFuncs(lang) {
+		m[k] = f
+	}
 	return m
 }
 

@@ -149,6 +149,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.salesRoutes()...)
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
+	rs = append(rs, s.targetsRoutes()...)
 	return rs
 }
 

@@ -28,6 +28,12 @@ type dealFilter struct {
 	Source   string // "", marketing, outbound
 	Status   string // list only: open, won, lost
 	Sort     string // list only
+	// Drill-down from the targets page (targets area): a team, the won
+	// days [WonFrom, WonBefore) and the expected close days [CloseFrom,
+	// CloseBefore), YYYY-MM-DD in the workspace's time zone.
+	Team                   string
+	WonFrom, WonBefore     string
+	CloseFrom, CloseBefore string
 	// The sales dashboard's drill-down (list only; see drill in
 	// routes_dashboard.go).
 	Drill drillFilter
@@ -48,8 +54,22 @@ func parseDealFilter(v url.Values) dealFilter {
 	if !slices.Contains([]string{"amount", "close_date", "name", "updated"}, f.Sort) {
 		f.Sort = ""
 	}
+	if id, err := strconv.ParseInt(v.Get("team"), 10, 64); err == nil && id > 0 {
+		f.Team = v.Get("team")
+	}
+	for k, dst := range map[string]*string{"won_from": &f.WonFrom, "won_before": &f.WonBefore,
+		"close_from": &f.CloseFrom, "close_before": &f.CloseBefore} {
+		if x := v.Get(k); crm.ValidDate(x) {
+			*dst = x
+		}
+	}
 	f.Drill = parseDrill(v)
 	return f
+}
+
+// Drilled reports whether the targets page's filters are set.
+func (f dealFilter) Drilled() bool {
+	return f.Team != "" || f.WonFrom != "" || f.WonBefore != "" || f.CloseFrom != "" || f.CloseBefore != ""
 }
 
 // Query encodes the filter for links, leaving out what is empty. It is a
@@ -60,7 +80,8 @@ func (f dealFilter) Query() template.URL {
 	if f.Pipeline != 0 {
 		v.Set("pipeline", strconv.FormatInt(f.Pipeline, 10))
 	}
-	for k, x := range map[string]string{"owner": f.Owner, "month": f.Month, "source": f.Source, "status": f.Status, "sort": f.Sort} {
+	for k, x := range map[string]string{"owner": f.Owner, "month": f.Month, "source": f.Source, "status": f.Status, "sort": f.Sort,
+		"team": f.Team, "won_from": f.WonFrom, "won_before": f.WonBefore, "close_from": f.CloseFrom, "close_before": f.CloseBefore} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -95,6 +116,23 @@ func (f dealFilter) query(rq *req) store.DealQuery {
 		q.OwnerID, _ = strconv.ParseInt(f.Owner, 10, 64)
 	}
 	q.CloseFrom, q.CloseBefore, _ = monthRange(f.Month)
+	q.TeamID, _ = strconv.ParseInt(f.Team, 10, 64)
+	if f.CloseFrom != "" {
+		q.CloseFrom = f.CloseFrom
+	}
+	if f.CloseBefore != "" {
+		q.CloseBefore = f.CloseBefore
+	}
+	loc := time.UTC
+	if rq.ws != nil {
+		loc = rq.ws.Location()
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, f.WonFrom, loc); err == nil {
+		q.WonFrom = t
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, f.WonBefore, loc); err == nil {
+		q.WonBefore = t
+	}
 	f.Drill.apply(rq, &q)
 	return q
 }
@@ -484,7 +522,7 @@ func dealForm(d crm.Deal, dir *directory) *form {
 	for k, v := range map[string]string{"name": d.Name, "currency": d.Currency, "close_date": d.CloseDate,
 		"company": d.CompanyName, "next_step": d.NextStep, "next_step_date": d.NextStepDate, "bant_budget": d.Budget,
 		"bant_authority": d.Authority, "bant_need": d.Need, "bant_timeline": d.Timeline, "notes": d.Notes,
-		"source": string(d.Source), "lost_reason": d.LostReason} {
+		"source": string(d.Source), "lost_reason": d.LostReason, "forecast_category": string(d.Forecast)} {
 		f.Set(k, v)
 	}
 	if d.Currency == "" {
@@ -649,6 +687,7 @@ func (s *server) dealInput(r *http.Request, rq *req, f *form, base crm.Deal) (cr
 	d.CloseDate, d.NextStep, d.NextStepDate = f.Get("close_date"), f.Get("next_step"), f.Get("next_step_date")
 	d.Budget, d.Authority, d.Need, d.Timeline = f.Get("bant_budget"), f.Get("bant_authority"), f.Get("bant_need"), f.Get("bant_timeline")
 	d.Notes, d.LostReason = f.Get("notes"), f.Get("lost_reason")
+	d.Forecast = crm.ForecastCategory(f.Get("forecast_category"))
 	d.OwnerID, _ = strconv.ParseInt(f.Get("owner_id"), 10, 64)
 	d.TeamID, _ = strconv.ParseInt(f.Get("team_id"), 10, 64)
 	d.LostToID, _ = strconv.ParseInt(f.Get("lost_to_id"), 10, 64)
