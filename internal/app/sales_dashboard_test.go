@@ -122,8 +122,6 @@ func newDashFixture(t *testing.T) *dashFixture {
 	return f
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
-
 func TestSalesDashboard(t *testing.T) {
 	f := newDashFixture(t)
 	ws, _, _ := f.app.Workspace(ctx)
@@ -336,3 +334,6 @@ func TestSalesDashboardDrillDown(t *testing.T) {
 		t.Error("an empty period was accepted")
 	}
 }
+
+// near compares figures computed in floating point.
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

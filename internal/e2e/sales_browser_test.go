@@ -220,12 +220,16 @@ func TestSalesBrowser(t *testing.T) {
 		admin.fill(fmt.Sprintf("amount-%d", dealID), "2,400,000")
 		admin.run("save the quick edit", chromedp.Click(chromedp.CSS(card+` form[action$="/quick"] button[type=submit]`)))
 		admin.waitText(card, "¥2,400,000") // the board again, with the new amount
+		// The dashboard before the win (dashboard_browser_test.go).
+		contracts0, revenue0 := admin.dashboardNumbers()
+		admin.open("/sales/deals")
 		admin.drag(card+" .rk-deal-name", won)
 		admin.waitFor(won + " " + card)
 		d, _ = a.Deal(ctx, ac, dealID)
 		if d.StageID != stage["Won"].ID || d.WonAt.IsZero() || d.Amount != 2_400_000 {
 			t.Errorf("won deal = stage %d won %v amount %d", d.StageID, d.WonAt, d.Amount)
 		}
+		admin.afterWin(dealID, contracts0, revenue0, 2_400_000)
 	})
 
 	t.Run("pages in both languages", func(t *testing.T) {
@@ -245,6 +249,7 @@ func TestSalesBrowser(t *testing.T) {
 			admin.shot("sales-" + lang + "-deal-form")
 			admin.open("/settings/pipelines")
 			admin.shot("sales-" + lang + "-pipelines")
+			admin.dashboardShots(lang)
 			admin.open(fmt.Sprintf("/contacts/%d", w.taro.ID))
 			admin.waitFor(fmt.Sprintf(`#deals a[href="/deals/%d"]`, drag.ID))
 			admin.shot("sales-" + lang + "-contact")

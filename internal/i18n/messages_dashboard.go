@@ -73,7 +73,6 @@ var dashboardEN = map[string]string{
 	"dash.drill.reason":      "Lost reason: %s",
 	"dash.drill.lost_to":     "Lost to %s",
 	"dash.drill.left":        "Left %s in %s",
-	"dash.drill.team":        "Team: %s",
 }
 
 var dashboardJA = map[string]string{
@@ -148,5 +147,4 @@ var dashboardJA = map[string]string{
 	"dash.drill.reason":      "失注理由：%s",
 	"dash.drill.lost_to":     "失注先：%s",
 	"dash.drill.left":        "%s を %s に通過",
-	"dash.drill.team":        "チーム：%s",
 }

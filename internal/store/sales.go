@@ -488,7 +488,6 @@ type DealQuery struct {
 	// the deals won in a period (targets' drill-down).
 	WonFrom   time.Time
 	WonBefore time.Time
-	Status    string // open, won, lost or "" for all
 	// The sales dashboard's drill-down: deals closed (won or lost) in
 	// [ClosedFrom, ClosedBefore), lost for LostReason or to LostToID, and
 	// deals that left LeftStageID in [LeftFrom, LeftBefore) (a zero bound
@@ -498,6 +497,7 @@ type DealQuery struct {
 	LostToID                 int64
 	LeftStageID              int64
 	LeftFrom, LeftBefore     time.Time
+	Status                   string // open, won, lost or "" for all
 	Sort                     string // "" (newest first), amount, close_date, name, updated
 	AfterID                  int64  // keyset cursor for the default order
 	Offset                   int    // for the other orders

@@ -25,9 +25,9 @@ func (s *server) dashboardRoutes() []route {
 // ---- the drill-down filters of the deal list ----
 
 // drillFilter is what a dashboard number adds to the deal list's filter:
-// the deals behind the number.
+// the deals behind the number (the team is the targets area's "team"
+// filter of dealFilter).
 type drillFilter struct {
-	Team       int64
 	Stage      int64
 	Closed     string // period key: closed (won or lost) in it
 	LostReason string
@@ -41,7 +41,7 @@ func parseDrill(v url.Values) drillFilter {
 		n, _ := strconv.ParseInt(v.Get(k), 10, 64)
 		return max(n, 0)
 	}
-	f := drillFilter{Team: id("team"), Stage: id("stage"), Closed: v.Get("closed"), LostReason: v.Get("lost_reason"),
+	f := drillFilter{Stage: id("stage"), Closed: v.Get("closed"), LostReason: v.Get("lost_reason"),
 		LostTo: id("lost_to"), LeftStage: id("left_stage"), Left: v.Get("left")}
 	if len(f.Closed) > 7 {
 		f.Closed = ""
@@ -64,7 +64,6 @@ func (f drillFilter) encode(v url.Values) {
 			v.Set(k, strconv.FormatInt(n, 10))
 		}
 	}
-	set("team", f.Team)
 	set("stage", f.Stage)
 	set("lost_to", f.LostTo)
 	set("left_stage", f.LeftStage)
@@ -89,7 +88,6 @@ func (f drillFilter) apply(rq *req, q *store.DealQuery) {
 		}
 		return p.Start, p.End
 	}
-	q.TeamID = f.Team
 	if f.Stage != 0 {
 		q.StageIDs = []int64{f.Stage}
 	}
@@ -366,7 +364,7 @@ func (d *dashboardData) build(lang crm.Language) {
 	mk := dashSet{Label: i18n.T(lang, "deals.group.marketing"), Color: "#ae3ec9"}
 	ob := dashSet{Label: i18n.T(lang, "deals.group.outbound"), Color: "#4299e1"}
 	for _, m := range x.Months {
-		label := i18n.T(lang, "dash.period.month", m.Start.Year(), i18n.Month(lang, int(m.Start.Month())))
+		label := periodLabel(lang, crm.Period{Kind: crm.PeriodMonth, Start: m.Start}) // routes_targets.go
 		rev.Labels = append(rev.Labels, label)
 		href := d.list("status", "won", "closed", m.Key)
 		rev.URLs = append(rev.URLs, href)
@@ -506,9 +504,6 @@ func (d *dealListData) DrillChips(lang crm.Language) []dashRow {
 	if dr.LeftStage != 0 {
 		out = append(out, dashRow{Label: i18n.T(lang, "dash.drill.left", stageName(lang, d.Stages[dr.LeftStage]), dr.Left),
 			Href: without(func(g *dealFilter) { g.Drill.LeftStage, g.Drill.Left = 0, "" })})
-	}
-	if dr.Team != 0 {
-		out = append(out, dashRow{Label: i18n.T(lang, "dash.drill.team", d.Dir.TeamName(dr.Team)), Href: without(func(g *dealFilter) { g.Drill.Team = 0 })})
 	}
 	return out
 }
