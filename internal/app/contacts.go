@@ -44,10 +44,16 @@ func (a *App) visibility(ctx context.Context, recordType string) (crm.Visibility
 	if err != nil {
 		return "", err
 	}
+	return visibilityIn(ws, recordType), nil
+}
+
+// visibilityIn is a record type's visibility mode in workspace settings
+// already read.
+func visibilityIn(ws crm.Workspace, recordType string) crm.Visibility {
 	if m := ws.RecordVisibility[recordType]; m != "" {
-		return m, nil
+		return m
 	}
-	return crm.VisibleWorkspace, nil
+	return crm.VisibleWorkspace
 }
 
 // ContactVisibility returns the viewer and mode lists and searches use.

@@ -539,12 +539,16 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 	if err := ac.require(crm.PermWriteSales); err != nil {
 		return crm.Deal{}, err
 	}
+	ws, _, err := a.Workspace(ctx) // read once: visibility here, contracts on a win
+	if err != nil {
+		return crm.Deal{}, err
+	}
 	d, err := a.Store.Deal(ctx, id)
 	if err != nil {
 		return d, err
 	}
-	if err := a.canSeeDeal(ctx, ac, d); err != nil {
-		return d, err
+	if !ac.User.Viewer().CanSee(visibilityIn(ws, "deals"), d.OwnerID, d.TeamID) {
+		return d, crm.ErrNotFound
 	}
 	if version != d.Version {
 		return d, crm.ErrStale
@@ -587,10 +591,6 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 		kind, event = KindDealWon, EventDealWon
 	case crm.StageLost:
 		kind, event = KindDealLost, EventDealLost
-	}
-	ws, _, err := a.Workspace(ctx)
-	if err != nil {
-		return d, err
 	}
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.MoveDeal(ctx, &d, now); err != nil {
