@@ -264,8 +264,16 @@ func (a *App) CreateContact(ctx context.Context, ac Actor, in ContactInput) (crm
 	if in.Contact.OriginalSource == "" {
 		in.Contact.OriginalSource = crm.SourceManual
 	}
+	rules, err := a.Store.ScoringRules(ctx)
+	if err != nil {
+		return crm.Contact{}, err
+	}
+	set, _, err := a.ScoringSettings(ctx)
+	if err != nil {
+		return crm.Contact{}, err
+	}
 	var c crm.Contact
-	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if c, err = a.prepareContact(ctx, tx, ac, in, nil); err != nil {
 			return err
@@ -294,14 +302,12 @@ func (a *App) CreateContact(ctx context.Context, ac Actor, in ContactInput) (crm
 			if err := a.leadBecameMQL(ctx, tx, c.ID, "created as MQL by "+ac.label()); err != nil {
 				return err
 			}
-			c, err = tx.Contact(ctx, c.ID)
-			return err
 		}
-		return nil
+		if len(rules) > 0 || c.Lifecycle == crm.StageMQL {
+			c, err = a.scoreNewContact(ctx, tx, rules, set, c.ID)
+		}
+		return err
 	})
-	if err == nil {
-		a.rescoreAfter(ctx, c.ID) // scoring: properties changed
-	}
 	return c, err
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -124,29 +125,71 @@ func (a *App) rescoreBatch(ctx context.Context, ids []int64) (RescoreTiming, err
 			}
 		}
 		for _, m := range moves {
-			ok, err := tx.MoveContactStage(ctx, m.id, m.from, m.to, now)
+			moved, err := a.applyScoringMove(ctx, tx, m.id, m.from, m.to, m.reason, now)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				continue // the stage changed meanwhile; that change wins
-			}
-			t.Moved++
-			err = tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: m.id, Kind: KindStage,
-				Data: map[string]any{"from": string(m.from), "to": string(m.to), "reason": m.reason, "by": "scoring"}})
-			if err != nil {
-				return err
-			}
-			if m.to == crm.StageMQL {
-				if err := a.leadBecameMQL(ctx, tx, m.id, m.reason); err != nil {
-					return fmt.Errorf("hand-off of contact %d: %w", m.id, err)
-				}
+			if moved {
+				t.Moved++
 			}
 		}
 		return nil
 	})
 	t.Commit = time.Since(start)
 	return t, err
+}
+
+// applyScoringMove moves a contact to the lifecycle stage its scores call
+// for, puts the move on its timeline and hands a new MQL to sales. It
+// reports false when the stage changed meanwhile (that change wins).
+func (a *App) applyScoringMove(ctx context.Context, tx *store.Tx, id int64, from, to crm.Lifecycle, reason string, now time.Time) (bool, error) {
+	ok, err := tx.MoveContactStage(ctx, id, from, to, now)
+	if err != nil || !ok {
+		return false, err
+	}
+	err = tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: id, Kind: KindStage,
+		Data: map[string]any{"from": string(from), "to": string(to), "reason": reason, "by": "scoring"}})
+	if err != nil {
+		return false, err
+	}
+	if to == crm.StageMQL {
+		if err := a.leadBecameMQL(ctx, tx, id, reason); err != nil {
+			return false, fmt.Errorf("hand-off of contact %d: %w", id, err)
+		}
+	}
+	return true, nil
+}
+
+// scoreNewContact scores a contact inside the transaction that creates
+// it. A new contact has no events and no earlier score, so its fit comes
+// from its own and its company's properties alone; scoring here saves
+// the reads and the second commit of a rescore after the fact. It returns
+// the contact as it stands afterwards (its stage may have moved).
+func (a *App) scoreNewContact(ctx context.Context, tx *store.Tx, rules []crm.ScoringRule, set crm.ScoringSettings, id int64) (crm.Contact, error) {
+	c, err := tx.Contact(ctx, id)
+	if err != nil || len(rules) == 0 {
+		return c, err
+	}
+	var co crm.Company
+	if c.CompanyID != 0 {
+		if co, err = tx.Company(ctx, c.CompanyID); err != nil && !errors.Is(err, crm.ErrNotFound) {
+			return c, err
+		}
+	}
+	now := a.now()
+	w, to, reason := scoreOne(rules, set, c, co, nil, store.ContactScore{}, now)
+	if len(w.Points) > 0 || to != "" {
+		if err := tx.PutScore(ctx, w); err != nil {
+			return c, err
+		}
+	}
+	if to == "" {
+		return c, nil
+	}
+	if moved, err := a.applyScoringMove(ctx, tx, id, c.Lifecycle, to, reason, now); err != nil || !moved {
+		return c, err
+	}
+	return tx.Contact(ctx, id)
 }
 
 // scoreOne computes one contact's scores and the stage move they call for.
