@@ -582,7 +582,7 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 	if err := a.closing(&d, st); err != nil {
 		return d, err
 	}
-	from := d.StageID
+	from, entered := d.StageID, d.StageEntered
 	now := a.now()
 	d.StageID, d.StageEntered = st.ID, now
 	kind, event := KindDealStage, EventDealStage
@@ -601,7 +601,8 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 				return err
 			}
 		}
-		if err := tx.AddStageChange(ctx, &store.StageChange{DealID: d.ID, FromStageID: from, StageID: st.ID, At: now, ActorID: ac.User.ID}); err != nil {
+		if err := tx.AddStageChange(ctx, &store.StageChange{DealID: d.ID, FromStageID: from, StageID: st.ID, At: now,
+			EnteredAt: entered, ActorID: ac.User.ID}); err != nil {
 			return err
 		}
 		if err := a.dealEvent(ctx, tx, ac.User.ID, d, st, kind); err != nil {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"renkei/internal/crm"
 	"renkei/internal/store"
 )
@@ -141,19 +143,28 @@ func (a *App) SalesDashboard(ctx context.Context, ac Actor, p crm.Period, f Sale
 	for i := 0; i+1 < len(bounds); i++ {
 		d.Months = append(d.Months, MonthRevenue{Start: bounds[i], Key: bounds[i].Format("2006-01")})
 	}
-	if d.Cur, err = a.salesKPIs(ctx, q, conv, p, bounds, d.Months); err != nil {
-		return d, err
-	}
+	// The aggregates are independent reads: they run side by side (on
+	// SQLite each on its own reader connection).
 	prev := p.Prev()
-	if d.Prev, err = a.salesKPIs(ctx, q, conv, prev, []time.Time{prev.Start, prev.End}, nil); err != nil {
+	var (
+		open  []store.OpenGroup
+		stays []store.StageTime
+		lost  []store.LostGroup
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { d.Cur, err = a.salesKPIs(gctx, q, conv, p, bounds, d.Months); return err })
+	g.Go(func() (err error) {
+		d.Prev, err = a.salesKPIs(gctx, q, conv, prev, []time.Time{prev.Start, prev.End}, nil)
+		return err
+	})
+	g.Go(func() (err error) { open, err = a.Store.OpenByStage(gctx, q); return err })
+	g.Go(func() (err error) { stays, err = a.Store.TimeInStage(gctx, q, p.Start, p.End); return err })
+	g.Go(func() (err error) { lost, err = a.Store.LostGroups(gctx, q, conv.Base, p.Start, p.End); return err })
+	if err := g.Wait(); err != nil {
 		return d, err
 	}
 
 	// Pipeline by stage: the open deals now.
-	open, err := a.Store.OpenByStage(ctx, q)
-	if err != nil {
-		return d, err
-	}
 	byStage := map[int64]*StageOpen{}
 	for _, g := range open {
 		row := byStage[g.StageID]
@@ -183,10 +194,6 @@ func (a *App) SalesDashboard(ctx context.Context, ac Actor, p crm.Period, f Sale
 	}
 
 	// Time in stage: the stays that ended in the period.
-	stays, err := a.Store.TimeInStage(ctx, q, p.Start, p.End)
-	if err != nil {
-		return d, err
-	}
 	stayBy := map[int64]store.StageTime{}
 	for _, t := range stays {
 		stayBy[t.StageID] = t
@@ -201,10 +208,6 @@ func (a *App) SalesDashboard(ctx context.Context, ac Actor, p crm.Period, f Sale
 	}
 
 	// Lost reasons and competitors.
-	lost, err := a.Store.LostGroups(ctx, q, conv.Base, p.Start, p.End)
-	if err != nil {
-		return d, err
-	}
 	comps, err := a.Store.Competitors(ctx)
 	if err != nil {
 		return d, err

@@ -85,7 +85,7 @@ func (s *sales) Tables(ctx context.Context, b *store.Bulk) (err error) {
 	if s.comps, err = b.Table(ctx, "deal_competitors", "deal_id", "competitor_id"); err != nil {
 		return err
 	}
-	if s.hist, err = b.Table(ctx, "deal_stage_history", "deal_id", "from_stage_id", "stage_id", "at", "actor_id"); err != nil {
+	if s.hist, err = b.Table(ctx, "deal_stage_history", "deal_id", "from_stage_id", "stage_id", "at", "actor_id", "entered_at"); err != nil {
 		return err
 	}
 	s.events, err = b.Table(ctx, "timeline", "at", "contact_id", "company_id", "kind", "actor_id", "data", "ref_type", "ref_id")
@@ -243,11 +243,11 @@ func (s *sales) deal(ctx context.Context, r *rand.Rand, co *Company, p *Person, 
 	}
 	actor := nullID(p.OwnerID)
 	for i, st := range steps {
-		from := any(nil)
+		from, entered := any(nil), any(nil)
 		if i > 0 {
-			from = steps[i-1].stage
+			from, entered = steps[i-1].stage, ms(steps[i-1].at)
 		}
-		if err := s.hist.Add(ctx, id, from, st.stage, ms(st.at), actor); err != nil {
+		if err := s.hist.Add(ctx, id, from, st.stage, ms(st.at), actor, entered); err != nil {
 			return err
 		}
 	}

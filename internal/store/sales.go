@@ -426,6 +426,7 @@ type StageChange struct {
 	FromStageID int64
 	StageID     int64
 	At          time.Time
+	EnteredAt   time.Time // when the deal entered FromStageID (zero on a deal's first row)
 	ActorID     int64
 	ActorName   string
 	// Duration is how long the deal stayed (or has stayed so far) in StageID.
@@ -435,8 +436,12 @@ type StageChange struct {
 
 // AddStageChange appends a history row.
 func (tx *Tx) AddStageChange(ctx context.Context, c *StageChange) error {
-	return tx.q().QueryRowContext(ctx, `INSERT INTO deal_stage_history (deal_id, from_stage_id, stage_id, at, actor_id)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, c.DealID, nullID(c.FromStageID), c.StageID, ms(c.At), nullID(c.ActorID)).Scan(&c.ID)
+	var entered any
+	if c.FromStageID != 0 && !c.EnteredAt.IsZero() {
+		entered = ms(c.EnteredAt)
+	}
+	return tx.q().QueryRowContext(ctx, `INSERT INTO deal_stage_history (deal_id, from_stage_id, stage_id, at, actor_id, entered_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.DealID, nullID(c.FromStageID), c.StageID, ms(c.At), nullID(c.ActorID), entered).Scan(&c.ID)
 }
 
 // StageHistory lists a deal's stage changes oldest first, each with the

@@ -155,14 +155,17 @@ type StageTime struct {
 
 // TimeInStage sums, per stage, the stays that ended in [from, to): a
 // history row entering a stage from from_stage_id ends the stay that began
-// at the deal's previous history row.
+// at entered_at. The deals are joined only when q narrows them.
 func (s *Store) TimeInStage(ctx context.Context, q DealQuery, from, to time.Time) ([]StageTime, error) {
 	var args []any
 	where := q.scope(&args)
-	rows, err := s.r().QueryContext(ctx, `SELECT n.from_stage_id, COUNT(*), COALESCE(SUM(n.at - (SELECT MAX(p.at)
-			FROM deal_stage_history p WHERE p.deal_id = n.deal_id AND (p.at < n.at OR (p.at = n.at AND p.id < n.id)))), 0)
-		FROM deal_stage_history n JOIN deals d ON d.id = n.deal_id `+where+`
-		AND n.from_stage_id IS NOT NULL AND n.at >= `+arg(&args, ms(from))+` AND n.at < `+arg(&args, ms(to))+`
+	join := "JOIN deals d ON d.id = n.deal_id " + where + " AND"
+	if where == "WHERE 1 = 1" {
+		join = "WHERE"
+	}
+	rows, err := s.r().QueryContext(ctx, `SELECT n.from_stage_id, COUNT(*), COALESCE(SUM(n.at - n.entered_at), 0)
+		FROM deal_stage_history n `+join+` n.from_stage_id IS NOT NULL AND n.entered_at IS NOT NULL
+		AND n.at >= `+arg(&args, ms(from))+` AND n.at < `+arg(&args, ms(to))+`
 		GROUP BY n.from_stage_id ORDER BY n.from_stage_id`, args...)
 	if err != nil {
 		return nil, err
