@@ -240,3 +240,21 @@ func ValidateEntryPrice(price int64) error {
 	checkPrice(v, "price", price)
 	return v.Err()
 }
+
+// CanEditCatalogue reports whether a user may change the catalogue and the
+// price books: admins, and the managers of a team who write marketing or
+// sales records (DESIGN.md §8). Everyone signed in may read it.
+func CanEditCatalogue(u User) bool {
+	if u.Role == RoleAdmin {
+		return true
+	}
+	if !u.Role.Can(PermWriteMarketing) && !u.Role.Can(PermWriteSales) {
+		return false
+	}
+	for _, m := range u.Teams {
+		if m.IsManager {
+			return true
+		}
+	}
+	return false
+}
