@@ -11,17 +11,22 @@ import (
 
 // The product catalogue and price books (issue 7 §1). Everyone signed in
 // reads them; admins and team managers change them (crm.CanEditCatalogue).
+//
+// A change is checked in this order: the role (crm.PermWriteContacts, the
+// route's permission), the input, the record's existence, and then whether
+// the actor is an admin or a manager (catalogueEditor). So a salesperson
+// who manages no team learns about a typo before being told to ask a
+// manager, and the route table's walk sees no refusal the table does not
+// state.
 
 // CanEditCatalogue reports whether the actor may change the catalogue.
 func (ac Actor) CanEditCatalogue() bool {
-	return ac.Can(crm.PermReadAll) && crm.CanEditCatalogue(ac.User)
+	return ac.Can(crm.PermWriteContacts) && crm.CanEditCatalogue(ac.User)
 }
 
-func (ac Actor) requireCatalogue() error {
-	if err := ac.require(crm.PermReadAll); err != nil {
-		return err
-	}
-	if !crm.CanEditCatalogue(ac.User) {
+// catalogueEditor refuses an actor who is neither an admin nor a manager.
+func (ac Actor) catalogueEditor() error {
+	if !ac.CanEditCatalogue() {
 		return crm.ErrForbidden
 	}
 	return nil
@@ -53,12 +58,15 @@ func skuInUse(err error) error {
 
 // CreateProduct adds a product to the catalogue.
 func (a *App) CreateProduct(ctx context.Context, ac Actor, p crm.Product) (crm.Product, error) {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return p, err
 	}
 	p.ID = 0
 	p.Normalize()
 	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if err := ac.catalogueEditor(); err != nil {
 		return p, err
 	}
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -72,7 +80,7 @@ func (a *App) CreateProduct(ctx context.Context, ac Actor, p crm.Product) (crm.P
 
 // UpdateProduct writes a product when version is still the stored one.
 func (a *App) UpdateProduct(ctx context.Context, ac Actor, id, version int64, p crm.Product) (crm.Product, error) {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return p, err
 	}
 	p.ID, p.Version = id, version
@@ -83,6 +91,9 @@ func (a *App) UpdateProduct(ctx context.Context, ac Actor, id, version int64, p 
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.GetProduct(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := ac.catalogueEditor(); err != nil {
 			return err
 		}
 		p.CreatedAt = old.CreatedAt
@@ -127,12 +138,15 @@ func bookNameInUse(err error) error {
 
 // CreatePriceBook adds a price book.
 func (a *App) CreatePriceBook(ctx context.Context, ac Actor, b crm.PriceBook) (crm.PriceBook, error) {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return b, err
 	}
 	b.ID = 0
 	b.Normalize()
 	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	if err := ac.catalogueEditor(); err != nil {
 		return b, err
 	}
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -146,7 +160,7 @@ func (a *App) CreatePriceBook(ctx context.Context, ac Actor, b crm.PriceBook) (c
 
 // UpdatePriceBook writes a price book's name, kind, dates and active flag.
 func (a *App) UpdatePriceBook(ctx context.Context, ac Actor, id int64, b crm.PriceBook) (crm.PriceBook, error) {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return b, err
 	}
 	b.ID = id
@@ -155,6 +169,12 @@ func (a *App) UpdatePriceBook(ctx context.Context, ac Actor, id int64, b crm.Pri
 		return b, err
 	}
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.GetPriceBook(ctx, id); err != nil {
+			return err
+		}
+		if err := ac.catalogueEditor(); err != nil {
+			return err
+		}
 		if err := tx.UpdatePriceBook(ctx, &b, a.now()); err != nil {
 			return bookNameInUse(err)
 		}
@@ -165,12 +185,15 @@ func (a *App) UpdatePriceBook(ctx context.Context, ac Actor, id int64, b crm.Pri
 
 // DeletePriceBook removes a price book and its prices.
 func (a *App) DeletePriceBook(ctx context.Context, ac Actor, id int64) error {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return err
 	}
 	return a.Store.InTx(ctx, func(tx *store.Tx) error {
 		b, err := tx.GetPriceBook(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := ac.catalogueEditor(); err != nil {
 			return err
 		}
 		if err := tx.DeletePriceBook(ctx, id); err != nil {
@@ -182,7 +205,7 @@ func (a *App) DeletePriceBook(ctx context.Context, ac Actor, id int64) error {
 
 // SetPriceBookEntry sets a product's price in a book.
 func (a *App) SetPriceBookEntry(ctx context.Context, ac Actor, e crm.PriceBookEntry) error {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return err
 	}
 	if err := crm.ValidateEntryPrice(e.Price); err != nil {
@@ -197,16 +220,25 @@ func (a *App) SetPriceBookEntry(ctx context.Context, ac Actor, e crm.PriceBookEn
 		} else if err != nil {
 			return err
 		}
+		if err := ac.catalogueEditor(); err != nil {
+			return err
+		}
 		return tx.SetPriceBookEntry(ctx, e)
 	})
 }
 
 // DeletePriceBookEntry removes a product from a book.
 func (a *App) DeletePriceBookEntry(ctx context.Context, ac Actor, bookID, productID int64) error {
-	if err := ac.requireCatalogue(); err != nil {
+	if err := ac.require(crm.PermWriteContacts); err != nil {
 		return err
 	}
 	return a.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.GetPriceBook(ctx, bookID); err != nil {
+			return err
+		}
+		if err := ac.catalogueEditor(); err != nil {
+			return err
+		}
 		ok, err := tx.DeletePriceBookEntry(ctx, bookID, productID)
 		if err == nil && !ok {
 			return crm.ErrNotFound
