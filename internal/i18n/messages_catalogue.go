@@ -20,7 +20,7 @@ var catalogueEN = map[string]string{
 	"catalogue.search_hint":             "SKU or name",
 	"catalogue.search_go":               "Search",
 	"catalogue.active_only":             "Active products only",
-	"catalogue.n_products":              "%d products",
+	"catalogue.n_products":              "Products: %d",
 	"catalogue.field.sku":               "SKU",
 	"catalogue.field.name":              "Name",
 	"catalogue.field.name_ja":           "Name (Japanese)",
