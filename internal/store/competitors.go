@@ -161,7 +161,11 @@ type CompetitorPriceQuery struct {
 	CompetitorProductID int64
 	ProductID           int64 // our product the competitor products are mapped to
 	From, To            string
-	Limit               int // 1..5000; 0 means 1000
+	// AfterDay and AfterID page on: observations after (day, id) in the
+	// list's order.
+	AfterDay string
+	AfterID  int64
+	Limit    int // 1..5000; 0 means 1000
 }
 
 // CompetitorPrices lists observed prices, oldest day first.
@@ -186,6 +190,11 @@ func (s *Store) CompetitorPrices(ctx context.Context, q CompetitorPriceQuery) ([
 	}
 	if q.To != "" {
 		add("x.observed_on <= $%d", q.To)
+	}
+	if q.AfterDay != "" {
+		args = append(args, q.AfterDay, q.AfterID)
+		w = append(w, fmt.Sprintf("(x.observed_on > $%d OR (x.observed_on = $%d AND x.id > $%d))",
+			len(args)-1, len(args)-1, len(args)))
 	}
 	where := ""
 	if len(w) > 0 {
