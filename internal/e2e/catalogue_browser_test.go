@@ -73,13 +73,26 @@ func TestCatalogueBrowser(t *testing.T) {
 		t.Errorf("margin %q; want 70.0%%", m)
 	}
 
+	// A partner price book with the product at ¥2,400: (3,000 − 2,400) ÷ 3,000 = 20.0% off.
+	tb.open("/price-books")
+	tb.wantPage("/price-books", "価格表がまだありません")
+	tb.fill("f-name", "パートナー価格")
+	tb.choose("f-kind", "partner")
+	if st := tb.submit("#book-create"); st != 200 {
+		t.Fatalf("creating the price book: status %d", st)
+	}
+	tb.choose("f-product_id", fmt.Sprint(productIDOf(t, productPath)))
+	tb.fill("f-price", "2,400")
+	tb.submit("#entry-save")
+	tb.waitText("#entry-table", "¥2,400")
+	tb.waitText("#entry-table", "20.0%")
+	tb.shot("price-book-ja")
+
 	card := fmt.Sprintf("/competitors/%d", rival.ID)
 	tb.open(card)
 	tb.wantPage(card, "バトルカード")
 	tb.fill("f-cp_name", "Rival CRM Pro")
-	var productID int64
-	fmt.Sscanf(productPath, "/products/%d", &productID)
-	tb.choose("f-cp_product_id", fmt.Sprint(productID))
+	tb.choose("f-cp_product_id", fmt.Sprint(productIDOf(t, productPath)))
 	tb.submit("#cp-add")
 	tb.waitText("#their-products", "Rival CRM Pro")
 	tb.fill("f-observed_on", "2026-01-10", "f-price", "2,500", "f-note", "展示会で確認")
@@ -112,4 +125,14 @@ func TestCatalogueBrowser(t *testing.T) {
 	tb.shot("battlecard-en")
 	tb.open("/competitors")
 	tb.wantPage("/competitors", "50.0%")
+	tb.shot("competitors-en")
+}
+
+func productIDOf(t *testing.T, path string) int64 {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(path, "/products/%d", &id); err != nil {
+		t.Fatalf("not a product page: %s", path)
+	}
+	return id
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"renkei/internal/app"
 	"renkei/internal/crm"
 	"renkei/internal/i18n"
 	"renkei/internal/store"
@@ -191,10 +192,44 @@ func TestBattlecardPage(t *testing.T) {
 	if !strings.Contains(body, `href="`+path+`"`) {
 		t.Error("the deal page does not link the competitor's battlecard")
 	}
+	// Every catalogue page with data, in both languages: no raw key, nothing inline.
+	check := pageChecker(t)
+	_, err = e.app.CreatePriceBook(ctx, s.adminAc, crm.PriceBook{Name: "キャンペーン", Kind: crm.PriceBookCampaign, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range i18n.Languages() {
+		l := string(lang)
+		if _, err := e.app.UpdateUser(ctx, s.adminAc, s.adminAc.User.ID, 0, userPatchLang(l)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/products", "/products/new", fmt.Sprintf("/products/%d", prod.ID), "/price-books",
+			"/price-books/1", "/competitors", path} {
+			w := e.do(http.MethodGet, p, s.admin, nil)
+			wantStatus(t, l+" "+p, w, http.StatusOK)
+			check(l+" "+p, w.Body.String())
+			if !strings.Contains(w.Body.String(), `<html lang="`+l+`">`) {
+				t.Errorf("%s %s: not in %s", l, p, l)
+			}
+		}
+	}
 	// The battlecard's deal list link filters the deal list.
 	body = e.do(http.MethodGet, fmt.Sprintf("/sales/deals/list?competitor=%d", c.ID), s.viewr, nil).Body.String()
 	if !strings.Contains(body, "&lt;script&gt;") || strings.Contains(body, "基幹システム刷新") {
 		t.Error("the competitor filter of the deal list does not select the deal that named it")
+	}
+	// Lost to the competitor: the deal page and the dashboard's lost-to table link the battlecard.
+	if _, err := e.app.MoveDeal(ctx, s.adminAc, s.deal.ID, s.deal.Version, app.MoveInput{StageID: s.stages["Lost"].ID,
+		LostReason: "価格", LostToID: c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	body = e.do(http.MethodGet, fmt.Sprintf("/deals/%d", s.deal.ID), s.viewr, nil).Body.String()
+	if !strings.Contains(body, `<a href="`+path+`" id="deal-lost-to">`) {
+		t.Error("the deal page does not link the competitor it was lost to")
+	}
+	body = e.do(http.MethodGet, "/sales/dashboard", s.viewr, nil).Body.String()
+	if !strings.Contains(body, `<a href="`+path+`" title=`) {
+		t.Error("the dashboard's lost-to table does not link the battlecard")
 	}
 }
 
