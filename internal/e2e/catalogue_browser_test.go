@@ -126,6 +126,12 @@ func TestCatalogueBrowser(t *testing.T) {
 	tb.open("/competitors")
 	tb.wantPage("/competitors", "50.0%")
 	tb.shot("competitors-en")
+	tb.viewport(390, 844, true)
+	tb.open(card)
+	tb.noSidewaysScroll()
+	tb.shot("battlecard-en-phone")
+	tb.open(productPath)
+	tb.noSidewaysScroll()
 }
 
 func productIDOf(t *testing.T, path string) int64 {
