@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -386,6 +386,8 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
 			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
 			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
+			js{"name": "catalogue", "description": "Products and services, price books and the price of a product on a day. See docs/products.md."},
+			js{"name": "competitors", "description": "Battlecards, competitors' products mapped to ours, and observed prices kept as history."},
 		},
 		"paths": paths,
 		"components": js{

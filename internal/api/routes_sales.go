@@ -286,15 +286,19 @@ type stageChangeJSON struct {
 }
 
 type competitorJSON struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Website   string    `json:"website"`
-	Notes     string    `json:"notes"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Website    string    `json:"website"`
+	Notes      string    `json:"notes"`
+	Strengths  string    `json:"strengths"`
+	Weaknesses string    `json:"weaknesses"`
+	TalkTrack  string    `json:"talk_track"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 func toCompetitor(c crm.Competitor) competitorJSON {
-	return competitorJSON{ID: c.ID, Name: c.Name, Website: c.Website, Notes: c.Notes, CreatedAt: c.CreatedAt}
+	return competitorJSON{ID: c.ID, Name: c.Name, Website: c.Website, Notes: c.Notes, Strengths: c.Strengths,
+		Weaknesses: c.Weaknesses, TalkTrack: c.TalkTrack, CreatedAt: c.CreatedAt}
 }
 
 // ---- handlers: pipelines ----
@@ -753,9 +757,12 @@ func (s *server) listCompetitors(w http.ResponseWriter, r *http.Request, ac app.
 }
 
 type competitorInput struct {
-	Name    string `json:"name"`
-	Website string `json:"website"`
-	Notes   string `json:"notes"`
+	Name       string `json:"name"`
+	Website    string `json:"website"`
+	Notes      string `json:"notes"`
+	Strengths  string `json:"strengths"`
+	Weaknesses string `json:"weaknesses"`
+	TalkTrack  string `json:"talk_track"`
 }
 
 func (s *server) createCompetitor(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
@@ -763,7 +770,8 @@ func (s *server) createCompetitor(w http.ResponseWriter, r *http.Request, ac app
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	c, err := s.app.CreateCompetitor(r.Context(), ac, crm.Competitor{Name: in.Name, Website: in.Website, Notes: in.Notes})
+	c, err := s.app.CreateCompetitor(r.Context(), ac, crm.Competitor{Name: in.Name, Website: in.Website, Notes: in.Notes,
+		Strengths: in.Strengths, Weaknesses: in.Weaknesses, TalkTrack: in.TalkTrack})
 	if err != nil {
 		return err
 	}
@@ -857,7 +865,12 @@ func salesSchemas() js {
 	for k, v := range dealText {
 		dealIn[k] = v
 	}
-	competitor := record(js{"id": idSchema(""), "name": str(""), "website": str(""), "notes": str(""), "created_at": dateTime("")})
+	competitor := record(js{"id": idSchema(""), "name": str(""), "website": str("An http(s) address or empty."),
+		"notes": str(""), "strengths": str("Battlecard: plain text."), "weaknesses": str("Battlecard: plain text."),
+		"talk_track": str("Battlecard: what to say when a customer names them."), "created_at": dateTime("")})
+	competitorIn := js{"name": str(""), "website": str("An http(s) address."), "notes": str(""),
+		"strengths": str("10,000 characters at most."), "weaknesses": str("10,000 characters at most."),
+		"talk_track": str("10,000 characters at most.")}
 	return js{
 		"Stage":         record(stage),
 		"StageInput":    stageIn,
@@ -886,7 +899,7 @@ func salesSchemas() js {
 			"current": boolean("The deal is still in this stage.")}),
 		"Competitor":      competitor,
 		"CompetitorList":  listOf("Competitor"),
-		"CompetitorInput": input([]string{"name"}, js{"name": str(""), "website": str(""), "notes": str("")}),
+		"CompetitorInput": input([]string{"name"}, competitorIn),
 	}
 }
 

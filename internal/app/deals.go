@@ -161,27 +161,21 @@ func (a *App) CreateCompetitor(ctx context.Context, ac Actor, c crm.Competitor) 
 	if err := ac.require(crm.PermWriteSales); err != nil {
 		return c, err
 	}
-	c.Name, c.Website, c.Notes = strings.TrimSpace(c.Name), strings.TrimSpace(c.Website), strings.TrimSpace(c.Notes)
-	v := &crm.ValidationError{}
-	if c.Name == "" {
-		v.Add("name", "is required")
-	} else if len([]rune(c.Name)) > 200 {
-		v.Add("name", "is too long (200 characters at most)")
-	}
-	if len(c.Website) > 500 || len([]rune(c.Notes)) > 5000 {
-		v.Add("notes", "is too long")
-	}
-	if err := v.Err(); err != nil {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
 		return c, err
 	}
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-		err := tx.CreateCompetitor(ctx, &c, a.now())
-		if errors.Is(err, crm.ErrConflict) {
-			return crm.Invalid("name", "a competitor with this name exists already")
-		}
-		return err
+		return competitorNameInUse(tx.CreateCompetitor(ctx, &c, a.now()))
 	})
 	return c, err
+}
+
+func competitorNameInUse(err error) error {
+	if errors.Is(err, crm.ErrConflict) {
+		return crm.Invalid("name", "a competitor with this name exists already")
+	}
+	return err
 }
 
 // ---- deals: reading ----

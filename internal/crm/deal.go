@@ -105,11 +105,16 @@ type DealContact struct {
 // Competitor is a named competitor; deals list the ones they meet and name
 // the one a lost deal went to.
 type Competitor struct {
-	ID        int64
-	Name      string
-	Website   string
-	Notes     string
-	CreatedAt time.Time
+	ID      int64
+	Name    string
+	Website string
+	Notes   string
+	// The battlecard (competitor.go).
+	Strengths  string
+	Weaknesses string
+	TalkTrack  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Deal is a sales opportunity (案件).

@@ -3,6 +3,7 @@ package gen
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -29,6 +30,29 @@ var stageNames = map[int64][2]string{stApproach: {"アプローチ", "Approach"}
 
 // competitorNames are the three named competitors of the story.
 var competitorNames = []string{"株式会社ライバルシステムズ", "Competia Cloud", "マーケットワン株式会社"}
+
+// battlecards are the competitors' strengths, weaknesses and talk track,
+// in competitorNames' order.
+var battlecards = [][3]string{
+	{"大手企業での導入実績が多い。\n営業担当の人数が多く、訪問頻度が高い。",
+		"初期費用が高く、導入に3か月以上かかる。\nMA機能は別製品で、データ連携が手作業。",
+		"「マーケティングと営業が同じデータで動く」ことを実演する。導入期間（最短2週間）と総額（3年間）で比較表を出す。"},
+	{"海外での知名度とアプリ連携の多さ。\n英語のドキュメントが充実。",
+		"日本語サポートが平日日中のみ。\n請求がドル建てで為替の影響を受ける。\n適格請求書の対応が弱い。",
+		"円建ての請求と日本語の請求書・見積書、国内サポートを強調。為替変動のリスクを試算して見せる。"},
+	{"MA単体の価格が安い。\nメール配信の到達率に定評。",
+		"SFA機能がなく、営業への引き渡しが手作業。\n分析は有料オプション。",
+		"リードの引き渡しから受注までを一つの画面で見せる。MA単体価格ではなく、SFAと合わせた総額で比較する。"},
+}
+
+var battlecardsEN = [][3]string{
+	{"Many enterprise references.\nA large field sales team.", "High set-up fee; three months or more to go live.\nMarketing automation is a separate product.",
+		"Show marketing and sales working on the same data. Compare time to go live (two weeks) and the three-year total."},
+	{"Well known abroad; many app integrations.", "Japanese support on weekday office hours only.\nBilled in dollars.",
+		"Stress yen billing, Japanese quotes and invoices and local support."},
+	{"Cheap stand-alone marketing automation.", "No sales module; hand-offs are manual.\nAnalytics cost extra.",
+		"Show the whole path from lead to won deal on one screen; compare totals, not the MA price alone."},
+}
 
 var lostReasons = []struct {
 	ja, en     string
@@ -65,11 +89,17 @@ type wonDeal struct {
 func salesExtension(w *World) Extension { return &sales{w: w} }
 
 func (s *sales) Tables(ctx context.Context, b *store.Bulk) (err error) {
-	if s.compTable, err = b.Table(ctx, "competitors", "id", "name", "website", "notes", "created_at"); err != nil {
+	if s.compTable, err = b.Table(ctx, "competitors", "id", "name", "website", "notes", "strengths", "weaknesses",
+		"talk_track", "created_at", "updated_at"); err != nil {
 		return err
 	}
 	for i, n := range competitorNames {
-		if err := s.compTable.Add(ctx, int64(i+1), n, "", "", ms(s.w.start)); err != nil {
+		card := battlecards[i]
+		if s.w.Lang() != crm.LangJA {
+			card = battlecardsEN[i]
+		}
+		if err := s.compTable.Add(ctx, int64(i+1), n, fmt.Sprintf("https://competitor%d.example.com", i+1), "",
+			card[0], card[1], card[2], ms(s.w.start), ms(s.w.start)); err != nil {
 			return err
 		}
 	}

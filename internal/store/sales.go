@@ -199,19 +199,17 @@ func (s *Store) Stage(ctx context.Context, id int64) (crm.Stage, error) {
 
 // Competitors lists the named competitors by name.
 func (s *Store) Competitors(ctx context.Context) ([]crm.Competitor, error) {
-	rows, err := s.r().QueryContext(ctx, "SELECT id, name, website, notes, created_at FROM competitors ORDER BY name, id")
+	rows, err := s.r().QueryContext(ctx, "SELECT "+competitorCols+" FROM competitors ORDER BY name, id")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []crm.Competitor
 	for rows.Next() {
-		var c crm.Competitor
-		var created int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Website, &c.Notes, &created); err != nil {
+		c, err := scanCompetitor(rows)
+		if err != nil {
 			return nil, err
 		}
-		c.CreatedAt = fromMS(created)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -219,9 +217,10 @@ func (s *Store) Competitors(ctx context.Context) ([]crm.Competitor, error) {
 
 // CreateCompetitor inserts a competitor; a name in use is ErrConflict.
 func (tx *Tx) CreateCompetitor(ctx context.Context, c *crm.Competitor, now time.Time) error {
-	err := tx.q().QueryRowContext(ctx, `INSERT INTO competitors (name, website, notes, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		c.Name, c.Website, c.Notes, ms(now)).Scan(&c.ID)
-	c.CreatedAt = now
+	err := tx.q().QueryRowContext(ctx, `INSERT INTO competitors (name, website, notes, strengths, weaknesses,
+		talk_track, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+		c.Name, c.Website, c.Notes, c.Strengths, c.Weaknesses, c.TalkTrack, ms(now)).Scan(&c.ID)
+	c.CreatedAt, c.UpdatedAt = now, now
 	return tx.s.d.mapError(err)
 }
 
@@ -500,15 +499,18 @@ type DealQuery struct {
 	ClosedFrom, ClosedBefore time.Time
 	LostReason               string
 	LostToID                 int64
-	LeftStageID              int64
-	LeftFrom, LeftBefore     time.Time
-	Status                   string // open, won, lost or "" for all
-	Sort                     string // "" (newest first), amount, close_date, name, updated
-	AfterID                  int64  // keyset cursor for the default order
-	Offset                   int    // for the other orders
-	Limit                    int
-	Viewer                   crm.Viewer
-	Visibility               crm.Visibility
+	// CompetitorID selects the deals that named a competitor: as one they
+	// meet (deal_competitors) or as the one a lost deal went to.
+	CompetitorID         int64
+	LeftStageID          int64
+	LeftFrom, LeftBefore time.Time
+	Status               string // open, won, lost or "" for all
+	Sort                 string // "" (newest first), amount, close_date, name, updated
+	AfterID              int64  // keyset cursor for the default order
+	Offset               int    // for the other orders
+	Limit                int
+	Viewer               crm.Viewer
+	Visibility           crm.Visibility
 }
 
 // visibleDeals is visibleContacts for deals (alias d).
@@ -574,6 +576,10 @@ func (q DealQuery) where(args *[]any) string {
 	}
 	if q.LostToID != 0 {
 		w = append(w, "d.lost_to_id = "+add(q.LostToID))
+	}
+	if q.CompetitorID != 0 {
+		p := add(q.CompetitorID)
+		w = append(w, "(d.lost_to_id = "+p+" OR d.id IN (SELECT dc.deal_id FROM deal_competitors dc WHERE dc.competitor_id = "+p+"))")
 	}
 	if q.LeftStageID != 0 {
 		left := "SELECT h.deal_id FROM deal_stage_history h WHERE h.from_stage_id = " + add(q.LeftStageID)

@@ -32,6 +32,7 @@ type drillFilter struct {
 	Closed     string // period key: closed (won or lost) in it
 	LostReason string
 	LostTo     int64
+	Competitor int64 // deals that named the competitor (the battlecard's record)
 	LeftStage  int64
 	Left       string // period key the stage was left in
 }
@@ -42,7 +43,7 @@ func parseDrill(v url.Values) drillFilter {
 		return max(n, 0)
 	}
 	f := drillFilter{Stage: id("stage"), Closed: v.Get("closed"), LostReason: v.Get("lost_reason"),
-		LostTo: id("lost_to"), LeftStage: id("left_stage"), Left: v.Get("left")}
+		LostTo: id("lost_to"), Competitor: id("competitor"), LeftStage: id("left_stage"), Left: v.Get("left")}
 	if len(f.Closed) > 7 {
 		f.Closed = ""
 	}
@@ -66,6 +67,7 @@ func (f drillFilter) encode(v url.Values) {
 	}
 	set("stage", f.Stage)
 	set("lost_to", f.LostTo)
+	set("competitor", f.Competitor)
 	set("left_stage", f.LeftStage)
 	for k, x := range map[string]string{"closed": f.Closed, "lost_reason": f.LostReason, "left": f.Left} {
 		if x != "" {
@@ -94,7 +96,7 @@ func (f drillFilter) apply(rq *req, q *store.DealQuery) {
 	if f.Closed != "" {
 		q.ClosedFrom, q.ClosedBefore = period(f.Closed)
 	}
-	q.LostReason, q.LostToID = f.LostReason, f.LostTo
+	q.LostReason, q.LostToID, q.CompetitorID = f.LostReason, f.LostTo, f.Competitor
 	if f.LeftStage != 0 {
 		q.LeftStageID = f.LeftStage
 		if f.Left != "" {
@@ -156,6 +158,7 @@ type dashRow struct {
 	Amount string
 	Extra  string
 	Href   string
+	Card   string // the competitor's battlecard (lost-to rows)
 }
 
 type dashboardData struct {
@@ -437,7 +440,8 @@ func (d *dashboardData) build(lang crm.Language) {
 		href := d.list("status", "lost", "closed", key, "lost_to", strconv.FormatInt(c.Competitor.ID, 10))
 		lt.Labels, lt.URLs = append(lt.Labels, c.Competitor.Name), append(lt.URLs, href)
 		cs.Data, cs.Tips = append(cs.Data, float64(c.Count)), append(cs.Tips, i18n.T(lang, "dash.n_deals", c.Count))
-		d.LostTo = append(d.LostTo, dashRow{Label: c.Competitor.Name, Count: c.Count, Href: href})
+		d.LostTo = append(d.LostTo, dashRow{Label: c.Competitor.Name, Count: c.Count, Href: href,
+			Card: fmt.Sprintf("/competitors/%d", c.Competitor.ID)})
 	}
 	lt.Sets = []dashSet{cs}
 	charts["lostto"] = lt
@@ -500,6 +504,15 @@ func (d *dealListData) DrillChips(lang crm.Language) []dashRow {
 			}
 		}
 		out = append(out, dashRow{Label: i18n.T(lang, "dash.drill.lost_to", name), Href: without(func(g *dealFilter) { g.Drill.LostTo = 0 })})
+	}
+	if dr.Competitor != 0 {
+		name := strconv.FormatInt(dr.Competitor, 10)
+		for _, c := range d.Competitors {
+			if c.ID == dr.Competitor {
+				name = c.Name
+			}
+		}
+		out = append(out, dashRow{Label: i18n.T(lang, "dash.drill.competitor", name), Href: without(func(g *dealFilter) { g.Drill.Competitor = 0 })})
 	}
 	if dr.LeftStage != 0 {
 		out = append(out, dashRow{Label: i18n.T(lang, "dash.drill.left", stageName(lang, d.Stages[dr.LeftStage]), dr.Left),
