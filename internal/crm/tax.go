@@ -16,31 +16,6 @@ import (
 // Intermediate products are computed with math/big and every result is
 // checked against MaxAmount, so large quantities never overflow silently.
 
-// TaxCategory is the consumption-tax class of a line, named as products
-// name it (migration 0014).
-type TaxCategory string
-
-// Tax categories: 10%, the reduced 8% and exempt.
-const (
-	TaxStandard TaxCategory = "standard"
-	TaxReduced  TaxCategory = "reduced"
-	TaxExempt   TaxCategory = "exempt"
-)
-
-// TaxCategories lists the categories in the order documents show them.
-var TaxCategories = []TaxCategory{TaxStandard, TaxReduced, TaxExempt}
-
-// Rate returns the category's rate in percent.
-func (c TaxCategory) Rate() int64 {
-	switch c {
-	case TaxStandard:
-		return 10
-	case TaxReduced:
-		return 8
-	}
-	return 0
-}
-
 // Rounding is a document's rule for fractions of a minor unit.
 type Rounding string
 
@@ -205,7 +180,7 @@ func ComputeTax(in TaxInput) (TaxResult, error) {
 		if !ok {
 			continue
 		}
-		rt := RateTotal{Category: c, Rate: c.Rate(), Lines: net, Discount: shares[c]}
+		rt := RateTotal{Category: c, Rate: int64(c.RatePercent()), Lines: net, Discount: shares[c]}
 		after := net - rt.Discount
 		if in.Mode == TaxInclusive {
 			// after includes tax: tax = after × rate / (100 + rate).
@@ -251,7 +226,7 @@ func lineAmounts(v *ValidationError, f string, l TaxLine, r Rounding) (LineAmoun
 		v.Add(f+"unit_price", "is too large")
 		ok = false
 	}
-	if l.Category.Rate() == 0 && l.Category != TaxExempt {
+	if !ValidTaxCategory(l.Category) {
 		v.Add(f+"tax_category", "choose 10%, 8% or exempt")
 		ok = false
 	}

@@ -324,3 +324,9 @@ func discountRows(ctx context.Context, db querier, query string, args ...any) ([
 	}
 	return out, rows.Err()
 }
+
+// DeleteQuote removes a quote with its lines and log.
+func (tx *Tx) DeleteQuote(ctx context.Context, id int64) error {
+	_, err := tx.q().ExecContext(ctx, "DELETE FROM quotes WHERE id = $1", id)
+	return err
+}
