@@ -452,7 +452,7 @@ func (a *App) RequestQuoteApproval(ctx context.Context, ac Actor, id, version in
 
 // canApprove: admins, and managers of the deal's team or of a team the
 // quote's owner belongs to. Nobody approves their own quote but an admin.
-func (a *App) canApprove(ctx context.Context, tx *store.Tx, ac Actor, q crm.Quote) error {
+func (a *App) canApprove(ctx context.Context, ac Actor, q crm.Quote) error {
 	if ac.User.Role == crm.RoleAdmin {
 		return nil
 	}
@@ -463,7 +463,7 @@ func (a *App) canApprove(ctx context.Context, tx *store.Tx, ac Actor, q crm.Quot
 		return nil
 	}
 	if q.OwnerID != 0 {
-		owner, err := tx.User(ctx, q.OwnerID)
+		owner, err := a.Store.User(ctx, q.OwnerID)
 		if err != nil && !errors.Is(err, crm.ErrNotFound) {
 			return err
 		}
@@ -480,7 +480,7 @@ func (a *App) canApprove(ctx context.Context, tx *store.Tx, ac Actor, q crm.Quot
 // back to draft (approve false); both are logged with the note.
 func (a *App) ApproveQuote(ctx context.Context, ac Actor, id, version int64, approve bool, note string) (crm.Quote, error) {
 	return a.changeQuote(ctx, ac, id, version, func(tx *store.Tx, q *crm.Quote) error {
-		if err := a.canApprove(ctx, tx, ac, *q); err != nil {
+		if err := a.canApprove(ctx, ac, *q); err != nil {
 			return err
 		}
 		if q.Status != crm.QuotePendingApproval {
@@ -862,4 +862,21 @@ func (a *App) QuoteDiscountReport(ctx context.Context, ac Actor, currency string
 	}
 	r.ByOwner, err = a.Store.DiscountByOwner(ctx, currency)
 	return r, err
+}
+
+// PreviewQuote computes a quote's figures without writing anything: the
+// editor's live totals.
+func (a *App) PreviewQuote(ctx context.Context, in QuoteInput) (crm.Quote, error) {
+	var q crm.Quote
+	in.apply(&q)
+	q.Normalize()
+	return q, q.Compute()
+}
+
+// CanApproveQuote reports whether the actor may approve the quote now.
+func (a *App) CanApproveQuote(ctx context.Context, ac Actor, q crm.Quote) bool {
+	if q.Status != crm.QuotePendingApproval || !ac.Can(crm.PermWriteSales) {
+		return false
+	}
+	return a.canApprove(ctx, ac, q) == nil
 }
