@@ -15,9 +15,9 @@ import (
 // touch and the deals that lack a next step.
 type Today struct {
 	Overdue []crm.Task
-	Due     []crm.Task // due today, not overdue yet
-	Leads   []LeadView // new MQLs assigned to the person, SLA clock running or run out
-	Stalled []crm.Deal // open deals of the person without a next step
+	Due     []crm.Task  // due today, not overdue yet
+	Leads   []LeadView  // new MQLs assigned to the person, SLA clock running or run out
+	Stalled []crm.Deal  // open deals of the person without a next step
 	Quotes  []crm.Quote // the person's sent quotes waiting for an answer
 }
 

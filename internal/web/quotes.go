@@ -67,10 +67,10 @@ func quoteFuncs(lang crm.Language) template.FuncMap {
 			}
 			return "bg-secondary-lt"
 		},
-		"taxLabel":  func(c crm.TaxCategory) string { return i18n.T(lang, "quote.tax."+string(c)) },
-		"lineList":  func(l crm.QuoteLine) int64 { return lineTotal(l.Quantity, l.List()) },
-		"amountIn":  amountInput,
-		"offered":   func(q crm.Quote) int64 { return q.Subtotal - q.DiscountTotal },
+		"taxLabel": func(c crm.TaxCategory) string { return i18n.T(lang, "quote.tax."+string(c)) },
+		"lineList": func(l crm.QuoteLine) int64 { return lineTotal(l.Quantity, l.List()) },
+		"amountIn": amountInput,
+		"offered":  func(q crm.Quote) int64 { return q.Subtotal - q.DiscountTotal },
 		"quoteTaxModes": func() []option {
 			return []option{{string(crm.TaxExclusive), i18n.T(lang, "quote.mode.exclusive")},
 				{string(crm.TaxInclusive), i18n.T(lang, "quote.mode.inclusive")}}
@@ -110,10 +110,10 @@ func lineTotal(qty, price int64) int64 {
 const quoteLineRows = 3
 
 type quoteLineRow struct {
-	I                                              string
+	I                                                string
 	ProductID, Name, Unit, Quantity, Price, Discount string
-	DiscountPercent                                bool
-	Category                                       string
+	DiscountPercent                                  bool
+	Category                                         string
 }
 
 type quoteFormData struct {

@@ -351,7 +351,7 @@ func (s *server) loadDeal(w http.ResponseWriter, r *http.Request, rq *req, id in
 		h := hist[i]
 		d.History = append(d.History, historyRow{Stage: stages[h.StageID], At: h.At, Duration: h.Duration, Current: h.Current, Actor: h.ActorName})
 	}
-	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{DealID: deal.ID}) // contracts
+	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{DealID: deal.ID})              // contracts
 	d.Quotes, _ = s.app.Quotes(ctx, rq.actor, store.QuoteQuery{DealID: deal.ID, Limit: 50}) // quotes
 	return p, d, nil
 }
