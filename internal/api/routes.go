@@ -28,6 +28,8 @@ type route struct {
 	resp     string // component schema of the success body; "" = no body
 	location bool   // the success response has a Location header
 	csv      bool   // the success response may also be text/csv (?format=csv)
+	pdf      bool   // the success response is application/pdf
+	refused  bool   // may answer 422 when the record's state does not allow the action
 
 	handle handlerFunc
 }
@@ -266,5 +268,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
+	rs = append(rs, s.quotesRoutes()...)
 	return rs
 }
