@@ -658,6 +658,9 @@ func (s *server) sharedQuotePage(w http.ResponseWriter, r *http.Request, rq *req
 }
 
 func (s *server) renderShared(w http.ResponseWriter, r *http.Request, rq *req, q crm.Quote, token string, code int) error {
+	if r.URL.Query().Get("lang") == "" && !rq.signedIn() {
+		rq.lang = q.Language // the customer reads the quote's language unless they chose one
+	}
 	p := s.newPage(w, r, rq, "")
 	p.Title = q.Number
 	p.Wide = true
