@@ -146,7 +146,7 @@ type page struct {
 func (r *Renderer) Render(doc Doc) ([]byte, error) {
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
-	pdf.SetCompressLevel(6)
+	pdf.SetCompressLevel(1) // speed over a few KB: renders are on the request path
 	if err := pdf.AddTTFFontFromFontContainer(family, r.fonts); err != nil {
 		return nil, err
 	}
