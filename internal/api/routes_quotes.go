@@ -48,7 +48,7 @@ func (s *server) quotesRoutes() []route {
 			summary: "Approve (or send back with approve false) a quote waiting for approval: admins and managers of the deal's or the owner's team, not the owner",
 			body:    "QuoteApproval", ifMatch: true, status: 200, resp: "Quote", handle: s.approveQuote},
 		{method: http.MethodPost, path: "/quotes/{id}/send", perm: crm.PermWriteSales, id: "sendQuote", tag: "quotes",
-			summary: "Mark a draft within the limit, or an approved quote, as sent and make its share link (returned once)",
+			summary: "Mark a draft within the limit, or an approved quote, as sent and make its share link (returned once); with email, the PDF and the link are e-mailed",
 			body:    "QuoteSend", bodyOptional: true, ifMatch: true, status: 200, resp: "QuoteSent", handle: s.sendQuote},
 		{method: http.MethodPost, path: "/quotes/{id}/accept", perm: crm.PermWriteSales, id: "acceptQuote", tag: "quotes",
 			summary: "Record the customer's acceptance of a sent quote: the deal takes the quote's value (without tax) and moves to won, with its contract",
@@ -478,7 +478,9 @@ func (s *server) quoteStep(w http.ResponseWriter, r *http.Request, fn func(id, v
 }
 
 type quoteSendJSON struct {
-	ExpiresDays int `json:"expires_days"`
+	ExpiresDays int    `json:"expires_days"`
+	Email       string `json:"email"`
+	Message     string `json:"message"`
 }
 
 type quoteSentJSON struct {
@@ -499,7 +501,8 @@ func (s *server) sendQuote(w http.ResponseWriter, r *http.Request, ac app.Actor)
 	if err := decodeJSON(r, &body, true); err != nil {
 		return err
 	}
-	q, link, err := s.app.SendQuote(r.Context(), ac, id, version, body.ExpiresDays)
+	q, link, err := s.app.SendQuote(r.Context(), ac, id, version, app.SendInput{ExpiresDays: body.ExpiresDays,
+		Email: body.Email, Message: body.Message})
 	if err != nil {
 		return err
 	}
@@ -633,18 +636,20 @@ func quotesSchemas() js {
 	row := record(js{"id": optID(""), "name": str(""), "count": integer(""), "list_total": integer(""),
 		"offered": integer(""), "average_discount_percent": js{"type": "number"}})
 	return js{
-		"QuoteDiscount":       discount,
-		"QuoteLineInput":      lineIn,
-		"QuoteInput":          input([]string{"deal_id", "lines"}, create),
-		"QuoteUpdate":         input([]string{"lines"}, fields),
-		"QuoteRate":           rate,
-		"Quote":               record(quote),
-		"QuoteList":           listOf("Quote"),
-		"QuoteNote":           input(nil, js{"note": str("500 characters at most.")}),
-		"QuoteApproval":       input([]string{"approve"}, js{"approve": boolean("false sends the quote back to draft."), "note": str("")}),
-		"QuoteApprovalEntry":  approval,
-		"QuoteApprovalList":   listOf("QuoteApprovalEntry"),
-		"QuoteSend":           input(nil, js{"expires_days": js{"type": "integer", "minimum": 0, "maximum": 365}}),
+		"QuoteDiscount":      discount,
+		"QuoteLineInput":     lineIn,
+		"QuoteInput":         input([]string{"deal_id", "lines"}, create),
+		"QuoteUpdate":        input([]string{"lines"}, fields),
+		"QuoteRate":          rate,
+		"Quote":              record(quote),
+		"QuoteList":          listOf("Quote"),
+		"QuoteNote":          input(nil, js{"note": str("500 characters at most.")}),
+		"QuoteApproval":      input([]string{"approve"}, js{"approve": boolean("false sends the quote back to draft."), "note": str("")}),
+		"QuoteApprovalEntry": approval,
+		"QuoteApprovalList":  listOf("QuoteApprovalEntry"),
+		"QuoteSend": input(nil, js{"expires_days": js{"type": "integer", "minimum": 0, "maximum": 365},
+			"email":   str("Also e-mail the customer the PDF and the link, through the workspace's SMTP server."),
+			"message": str("A note at the top of the e-mail, 2,000 characters at most.")}),
 		"QuoteSent":           record(js{"quote": ref("Quote"), "share_url": str("The customer's link; shown only now (only its hash is stored).")}),
 		"QuoteDiscountRow":    row,
 		"QuoteDiscountReport": record(js{"currency": str(""), "by_product": arrayOf(ref("QuoteDiscountRow")), "by_owner": arrayOf(ref("QuoteDiscountRow"))}),

@@ -12,6 +12,7 @@ import (
 
 	"renkei/internal/crm"
 	"renkei/internal/i18n"
+	"renkei/internal/mail"
 	"renkei/internal/quotepdf"
 	"renkei/internal/store"
 )
@@ -502,13 +503,43 @@ func (a *App) ApproveQuote(ctx context.Context, ac Actor, id, version int64, app
 
 // ---- sending and the share link ----
 
+// SendInput is how a quote is sent: the share link's validity in days (0:
+// no expiry) and, optionally, an e-mail to the customer with the PDF
+// attached and the link, through the workspace's SMTP server.
+type SendInput struct {
+	ExpiresDays int
+	Email       string // "" = no e-mail: the salesperson downloads the PDF or passes the link on
+	Message     string // a personal note at the top of the e-mail
+}
+
 // SendQuote marks a quote sent and makes its share link, which is
 // returned once (only its hash is stored). A draft above the discount
-// limit must be approved first. expiresDays 0 makes a link without
-// expiry. The share links of the number's other revisions stop working.
-func (a *App) SendQuote(ctx context.Context, ac Actor, id, version int64, expiresDays int) (crm.Quote, string, error) {
-	if expiresDays < 0 || expiresDays > 365 {
-		return crm.Quote{}, "", crm.Invalid("expires_days", "must be between 0 and 365 days")
+// limit must be approved first. The share links of the number's other
+// revisions stop working. The e-mail, if asked for, is queued in the same
+// transaction: it goes out exactly when the quote is marked sent.
+func (a *App) SendQuote(ctx context.Context, ac Actor, id, version int64, in SendInput) (crm.Quote, string, error) {
+	v := &crm.ValidationError{}
+	if in.ExpiresDays < 0 || in.ExpiresDays > 365 {
+		v.Add("expires_days", "must be between 0 and 365 days")
+	}
+	in.Email = crm.NormalizeEmail(in.Email)
+	if in.Email != "" && !crm.ValidEmail(in.Email) {
+		v.Add("email", "enter an e-mail address such as taro@example.jp")
+	}
+	in.Message = clip(strings.TrimSpace(in.Message), 2000)
+	if err := v.Err(); err != nil {
+		return crm.Quote{}, "", err
+	}
+	var pdf []byte
+	var pdfName string
+	if in.Email != "" {
+		q, err := a.Quote(ctx, ac, id)
+		if err != nil {
+			return q, "", err
+		}
+		if pdf, pdfName, err = a.quotePDF(ctx, q); err != nil {
+			return q, "", err
+		}
 	}
 	var link string
 	q, err := a.changeQuote(ctx, ac, id, version, func(tx *store.Tx, q *crm.Quote) error {
@@ -523,8 +554,17 @@ func (a *App) SendQuote(ctx context.Context, ac Actor, id, version int64, expire
 			return crm.Invalid("status", "only a draft or an approved quote can be sent")
 		}
 		q.Status, q.SentAt = crm.QuoteSent, a.now()
-		if link, err = a.share(ctx, tx, *q, expiresDays); err != nil {
+		if link, err = a.share(ctx, tx, *q, in.ExpiresDays); err != nil {
 			return err
+		}
+		if in.Email != "" {
+			ws, _, err := a.Workspace(ctx)
+			if err != nil {
+				return err
+			}
+			if err := a.queueMail(ctx, tx, quoteMail(*q, ws, ac.User, in, link, pdf, pdfName)); err != nil {
+				return err
+			}
 		}
 		d, err := tx.Deal(ctx, q.DealID)
 		if err != nil {
@@ -534,13 +574,52 @@ func (a *App) SendQuote(ctx context.Context, ac Actor, id, version int64, expire
 			if err := tx.AddTimeline(ctx, &store.TimelineEntry{At: a.now(), ContactID: d.ContactID,
 				CompanyID: d.CompanyID, Kind: KindQuoteSent, ActorID: ac.User.ID, RefType: "quote", RefID: q.ID,
 				Data: map[string]any{"number": q.Number, "revision": q.Revision, "total": q.Total,
-					"currency": q.Currency, "deal": d.Name}}); err != nil {
+					"currency": q.Currency, "deal": d.Name, "email": in.Email}}); err != nil {
 				return err
 			}
 		}
-		return tx.Audit(ctx, a.audit(ac, "quote.send", fmt.Sprintf("%s rev %d", q.Number, q.Revision), ""))
+		return tx.Audit(ctx, a.audit(ac, "quote.send", fmt.Sprintf("%s rev %d", q.Number, q.Revision), in.Email))
 	})
 	return q, link, err
+}
+
+// quoteMail is the e-mail that carries a quote: the note, the link, the
+// PDF attached, in the quote's language; replies go to the salesperson.
+func quoteMail(q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link string, pdf []byte, name string) mail.Message {
+	company := ws.CompanyName
+	if company == "" {
+		company = ws.Name
+	}
+	to := q.RecipientPerson
+	var subject string
+	var b strings.Builder
+	if q.Language == crm.LangJA {
+		subject = "【御見積書】" + q.Number + " " + q.Subject
+		if q.RecipientCompany != "" {
+			b.WriteString(q.RecipientCompany + "\n")
+		}
+		if to != "" {
+			b.WriteString(to + " 様\n\n")
+		}
+		if in.Message != "" {
+			b.WriteString(in.Message + "\n\n")
+		}
+		fmt.Fprintf(&b, "御見積書（%s）をお送りいたします。PDFを添付しております。\n下記のページから内容のご確認・ダウンロード・ご承諾ができます。\n\n%s\n\n%s\n%s\n",
+			q.Number, link, company, from.Name)
+	} else {
+		subject = "Quotation " + q.Number + " " + q.Subject
+		if to != "" {
+			b.WriteString("Dear " + to + ",\n\n")
+		}
+		if in.Message != "" {
+			b.WriteString(in.Message + "\n\n")
+		}
+		fmt.Fprintf(&b, "Please find our quotation %s attached as PDF.\nYou can also view, download and accept it here:\n\n%s\n\n%s\n%s\n",
+			q.Number, link, from.Name, company)
+	}
+	return mail.Message{To: in.Email, ToName: to, Subject: strings.TrimSpace(subject), Text: b.String(),
+		ReplyTo: from.Email, FromName: company,
+		Attachments: []mail.Attachment{{Name: name, ContentType: "application/pdf", Data: pdf}}}
 }
 
 // ShareQuote makes a new share link for a sent quote (the old one stops

@@ -84,7 +84,7 @@ func TestQuoteFromDraftToWonDeal(t *testing.T) {
 		t.Fatalf("catalogue line = %+v", l)
 	}
 	// Above the limit: it cannot be sent before a manager approves.
-	_, _, err = f.app.SendQuote(ctx, f.sales, q.ID, q.Version, 0)
+	_, _, err = f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{ExpiresDays: 0})
 	if v, ok := crm.AsValidation(err); !ok || !strings.Contains(v.Fields["status"], "manager must approve") {
 		t.Fatalf("SendQuote above the limit: %v", err)
 	}
@@ -109,7 +109,7 @@ func TestQuoteFromDraftToWonDeal(t *testing.T) {
 		log[1].UserID != f.manager.User.ID || log[1].DiscountBP != 1688 || log[1].LimitBP != 1000 {
 		t.Fatalf("approvals = %+v, %v", log, err)
 	}
-	q, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, 14)
+	q, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{ExpiresDays: 14})
 	if err != nil || q.Status != crm.QuoteSent || !strings.HasPrefix(link, testBaseURL+"/q/q_") {
 		t.Fatalf("SendQuote = %v, %q, %v", q.Status, link, err)
 	}
@@ -166,7 +166,7 @@ func TestQuoteRevisionsAndNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, 0)
+	q, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{ExpiresDays: 0})
 	if err != nil {
 		t.Fatalf("SendQuote within the limit: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestQuoteRevisionsAndNumbers(t *testing.T) {
 	if _, err := f.app.UpdateQuote(ctx, f.sales, q.ID, q.Version, in); err == nil {
 		t.Fatal("a second revision of revision 1 was made")
 	}
-	if _, _, err := f.app.SendQuote(ctx, f.sales, r2.ID, r2.Version, 0); err != nil {
+	if _, _, err := f.app.SendQuote(ctx, f.sales, r2.ID, r2.Version, SendInput{ExpiresDays: 0}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.app.SharedQuote(ctx, strings.TrimPrefix(link, testBaseURL+"/q/")); !errors.Is(err, crm.ErrNotFound) {
@@ -216,7 +216,7 @@ func TestQuoteShareLinkExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, 7)
+	_, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{ExpiresDays: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +261,35 @@ func TestQuoteBadInputWritesNothing(t *testing.T) {
 	viewer := f.addUser(t, "viewer@example.jp", crm.RoleViewer)
 	if _, err := f.app.CreateQuote(ctx, viewer, f.deal.ID, f.input(t)); !errors.Is(err, crm.ErrForbidden) {
 		t.Fatalf("viewer creating a quote: %v", err)
+	}
+}
+
+func TestQuoteEmailCarriesThePDF(t *testing.T) {
+	f := newQuoteFixture(t)
+	srv := startMail(t, f.fixture)
+	in := f.input(t)
+	in.Lines[0].UnitPrice = 100_000 // within the limit
+	q, err := f.app.CreateQuote(ctx, f.sales, f.deal.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{Email: "not an address"})
+	if v, ok := crm.AsValidation(err); !ok || v.Fields["email"] == "" {
+		t.Fatalf("bad address: %v", err)
+	}
+	_, link, err := f.app.SendQuote(ctx, f.sales, q.ID, q.Version, SendInput{Email: "buyer@example.jp", Message: "ご検討ください。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := srv.WaitFor(t, "buyer@example.jp", 10*time.Second)
+	if !strings.Contains(m.Subject, "御見積書") || !strings.Contains(m.Text, link) || !strings.Contains(m.Text, "ご検討ください。") {
+		t.Errorf("mail: %q\n%s", m.Subject, m.Text)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Name != q.Number+".pdf" ||
+		m.Attachments[0].ContentType != "application/pdf" || !strings.HasPrefix(string(m.Attachments[0].Data), "%PDF") {
+		t.Fatalf("attachments = %d", len(m.Attachments))
+	}
+	if got := m.Header.Get("Reply-To"); !strings.Contains(got, "eigyo@example.jp") {
+		t.Errorf("Reply-To = %q", got)
 	}
 }

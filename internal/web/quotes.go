@@ -589,7 +589,8 @@ func (s *server) quoteSend(w http.ResponseWriter, r *http.Request, rq *req) erro
 	if r.PostFormValue("relink") == "1" {
 		link, err = s.app.ShareQuote(r.Context(), rq.actor, id, days)
 	} else {
-		_, link, err = s.app.SendQuote(r.Context(), rq.actor, id, version, days)
+		_, link, err = s.app.SendQuote(r.Context(), rq.actor, id, version, app.SendInput{ExpiresDays: days,
+			Email: r.PostFormValue("email"), Message: r.PostFormValue("message")})
 	}
 	q, lerr := s.app.Quote(r.Context(), rq.actor, id)
 	if lerr != nil {
