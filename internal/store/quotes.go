@@ -288,9 +288,10 @@ type DiscountRow struct {
 // the latest revision of every sent or answered quote in currency.
 func (s *Store) DiscountByProduct(ctx context.Context, currency string) ([]DiscountRow, error) {
 	return discountRows(ctx, s.r(), `SELECT l.product_id, COALESCE(p.name_ja, ''), COUNT(*),
-		SUM(l.quantity * CASE WHEN l.list_price > 0 THEN l.list_price ELSE l.unit_price END / 100), SUM(l.amount),
-		AVG(CASE WHEN l.list_price > 0 AND l.quantity * l.list_price > 0
-			THEN 100.0 * (l.quantity * l.list_price / 100 - l.amount) / (l.quantity * l.list_price / 100) ELSE 0 END)
+		CAST(SUM(l.quantity * CASE WHEN l.list_price > 0 THEN l.list_price ELSE l.unit_price END / 100) AS BIGINT),
+		CAST(SUM(l.amount) AS BIGINT),
+		CAST(AVG(CASE WHEN l.list_price > 0 AND l.quantity * l.list_price >= 100
+			THEN 100.0 * (l.quantity * l.list_price / 100 - l.amount) / (l.quantity * l.list_price / 100) ELSE 0 END) AS DOUBLE PRECISION)
 		FROM quote_lines l JOIN quotes q ON q.id = l.quote_id LEFT JOIN products p ON p.id = l.product_id
 		WHERE l.product_id IS NOT NULL AND q.currency = $1 AND q.status IN ('sent', 'accepted', 'rejected')
 		GROUP BY l.product_id, p.name_ja ORDER BY 6 DESC`, currency)
@@ -300,7 +301,8 @@ func (s *Store) DiscountByProduct(ctx context.Context, currency string) ([]Disco
 // over sent or answered quotes in currency.
 func (s *Store) DiscountByOwner(ctx context.Context, currency string) ([]DiscountRow, error) {
 	return discountRows(ctx, s.r(), `SELECT COALESCE(q.owner_id, 0), COALESCE(u.name, ''), COUNT(*),
-		SUM(q.list_total), SUM(q.subtotal - q.discount_total), AVG(q.discount_bp / 100.0)
+		CAST(SUM(q.list_total) AS BIGINT), CAST(SUM(q.subtotal - q.discount_total) AS BIGINT),
+		CAST(AVG(q.discount_bp / 100.0) AS DOUBLE PRECISION)
 		FROM quotes q LEFT JOIN users u ON u.id = q.owner_id
 		WHERE q.currency = $1 AND q.status IN ('sent', 'accepted', 'rejected')
 		GROUP BY q.owner_id, u.name ORDER BY 6 DESC`, currency)
