@@ -259,6 +259,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("activities", func(t *testing.T) { e.sub(t).happyActivities() })
 	t.Run("contracts", func(t *testing.T) { e.sub(t).happyContracts() })
 	t.Run("quotes", func(t *testing.T) { e.sub(t).happyQuotes() })
+	t.Run("invoices", func(t *testing.T) { e.sub(t).happyInvoices() })
 	t.Run("targets", func(t *testing.T) { e.sub(t).happyTargets() })
 
 	for _, rt := range (&server{}).routeTable() {

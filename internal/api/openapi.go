@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), quotesSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), quotesSchemas(), invoicesSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -391,6 +391,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "activities", "description": "Calls, visits, meetings, e-mails and notes on contacts, companies and deals, each marketing or sales."},
 			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
 			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
+			js{"name": "invoices", "description": "Invoices (請求書) made from accepted quotes: number, due date, bank details, PDF, paid or unpaid."},
 			js{"name": "quotes", "description": "Quotes (見積書) on deals: lines, per-rate tax, revisions, the discount guardrail, share links, PDF."},
 			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
 		},

@@ -269,5 +269,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
 	rs = append(rs, s.quotesRoutes()...)
+	rs = append(rs, s.invoicesRoutes()...)
 	return rs
 }

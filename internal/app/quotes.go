@@ -54,6 +54,10 @@ func (a *App) SetQuoteSettings(ctx context.Context, ac Actor, s crm.QuoteSetting
 	if len([]rune(s.PaymentTerms)) > 200 {
 		v.Add("payment_terms", "is too long (200 characters at most)")
 	}
+	s.BankDetails = strings.TrimSpace(s.BankDetails)
+	if len([]rune(s.BankDetails)) > crm.MaxBankDetails {
+		v.Add("bank_details", "is too long (1,000 characters at most)")
+	}
 	if s.AcceptStageID != 0 {
 		if st, err := a.Store.Stage(ctx, s.AcceptStageID); err != nil || st.Kind != crm.StageWon {
 			v.Add("accept_stage_id", "choose a won stage")

@@ -276,6 +276,7 @@ type QuoteSettings struct {
 	AcceptStageID int64  `json:"accept_stage_id"` // stage an accepted quote moves its deal to; 0: the pipeline's won stage
 	ValidDays     int    `json:"valid_days"`      // default validity of a new quote
 	PaymentTerms  string `json:"payment_terms"`   // default payment terms
+	BankDetails   string `json:"bank_details"`    // printed on invoices (お振込先)
 }
 
 // DefaultQuoteSettings: 10% without approval, valid 30 days.

@@ -339,3 +339,51 @@ func init() {
 		}
 	}
 }
+
+var invoicesEN = map[string]string{
+	"invoice.title":              "Invoice",
+	"invoice.none":               "No invoice yet.",
+	"invoice.create":             "Make the invoice",
+	"invoice.pdf":                "Invoice PDF",
+	"invoice.mark_paid":          "Mark paid",
+	"invoice.mark_unpaid":        "Mark unpaid",
+	"invoice.status.paid":        "Paid",
+	"invoice.status.unpaid":      "Unpaid",
+	"invoice.field.issue_date":   "Issued",
+	"invoice.field.due_date":     "Due",
+	"invoice.field.bank_details": "Bank details for invoices",
+	"invoice.help.bank_details":  "Printed on invoices under “Bank transfer to”, e.g. bank, branch, account type and number, holder.",
+	"flash.invoice.created":      "Invoice made.",
+}
+
+var invoicesJA = map[string]string{
+	"invoice.title":              "請求書",
+	"invoice.none":               "請求書はまだありません。",
+	"invoice.create":             "請求書を作成",
+	"invoice.pdf":                "請求書PDF",
+	"invoice.mark_paid":          "入金済みにする",
+	"invoice.mark_unpaid":        "未入金に戻す",
+	"invoice.status.paid":        "入金済み",
+	"invoice.status.unpaid":      "未入金",
+	"invoice.field.issue_date":   "発行日",
+	"invoice.field.due_date":     "お支払期限",
+	"invoice.field.bank_details": "請求書のお振込先",
+	"invoice.help.bank_details":  "請求書の「お振込先」に印字します（銀行名・支店名・口座種別・口座番号・口座名義）。",
+	"flash.invoice.created":      "請求書を作成しました。",
+}
+
+var invoicesErrorsJA = map[string]string{
+	"only an accepted quote becomes an invoice": "請求書にできるのは受諾済みの見積書だけです。",
+	"this quote has an invoice already":         "この見積書の請求書はすでにあります。",
+	"this quote does not exist":                 "この見積書はありません。",
+	"is too long (1,000 characters at most)":    "長すぎます（1,000文字まで）。",
+	"choose paid or unpaid":                     "入金済みか未入金を選んでください。",
+}
+
+func init() {
+	for k, v := range invoicesErrorsJA {
+		if _, ok := errorsJA[k]; !ok {
+			errorsJA[k] = v
+		}
+	}
+}

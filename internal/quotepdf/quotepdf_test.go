@@ -201,3 +201,22 @@ func BenchmarkRender20(b *testing.B) {
 		}
 	}
 }
+
+func TestRenderInvoice(t *testing.T) {
+	doc := sample(t, crm.LangJA, 4)
+	doc.Kind, doc.Number, doc.Revision = KindInvoice, "INV-2026-0001", 0
+	doc.ValidUntil, doc.Delivery = "2026年5月31日", ""
+	doc.BankDetails = "みずほ銀行 丸の内支店\n普通 1234567 レンケイソフト（カ"
+	pdf, err := renderer(t).Render(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := pdfText(t, pdf)
+	for _, want := range []string{"請求書", "INV-2026-0001", "ご請求金額", "お支払期限", "2026年5月31日", "お振込先",
+		"みずほ銀行 丸の内支店", "登録番号: T1234567890123", "10%対象", "8%対象", "¥549,410"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("invoice text lacks %q:\n%s", want, txt)
+		}
+	}
+	screenshot(t, pdf, "invoice-ja")
+}

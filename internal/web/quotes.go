@@ -43,6 +43,11 @@ func (s *server) quotesRoutes() []route {
 	}
 }
 
+// quoteAndInvoiceRoutes are the quote routes and the invoice routes.
+func (s *server) quoteAndInvoiceRoutes() []route {
+	return append(s.quotesRoutes(), s.invoicesRoutes()...)
+}
+
 // quoteFuncs are the template functions of quote pages.
 func quoteFuncs(lang crm.Language) template.FuncMap {
 	return template.FuncMap{
@@ -450,6 +455,9 @@ type quoteData struct {
 	LimitBP    int64
 	ShareLink  string // right after sending: shown once
 	Latest     bool
+	Invoice    *crm.Invoice // the accepted quote's invoice, once made
+	Today      string
+	DueDefault string
 }
 
 func (s *server) loadQuote(r *http.Request, rq *req) (crm.Quote, crm.Deal, error) {
@@ -485,6 +493,11 @@ func (s *server) quoteView(w http.ResponseWriter, r *http.Request, rq *req, q cr
 	}
 	d.NeedsOK, d.LimitBP, _ = s.app.NeedsApproval(ctx, q)
 	d.CanApprove = s.app.CanApproveQuote(ctx, rq.actor, q)
+	if q.Status == crm.QuoteAccepted {
+		d.Invoice = s.invoiceOf(r, rq, q.ID)
+		d.Today = s.app.QuoteToday(ctx)
+		d.DueDefault = crm.EndOfNextMonth(d.Today)
+	}
 	p.Data = d
 	p.Form = newForm()
 	p.Form.Version = q.Version
@@ -748,6 +761,7 @@ func (s *server) quoteSettingsPage(w http.ResponseWriter, r *http.Request, rq *r
 	f.Set("max_discount", crm.FormatFixed(qs.MaxDiscountBP, 2))
 	f.Set("valid_days", strconv.Itoa(qs.ValidDays))
 	f.Set("payment_terms", qs.PaymentTerms)
+	f.Set("bank_details", qs.BankDetails)
 	s.render(w, r, rq, http.StatusOK, "quotes_settings", s.quoteSettingsView(w, r, rq, f))
 	return nil
 }
@@ -775,6 +789,7 @@ func (s *server) quoteSettingsSave(w http.ResponseWriter, r *http.Request, rq *r
 		return again(err, "quotes_settings", p)
 	}
 	cur.MaxDiscountBP, cur.ValidDays, cur.PaymentTerms = bp, days, f.Get("payment_terms")
+	cur.BankDetails = f.Get("bank_details")
 	if _, err := s.app.SetQuoteSettings(r.Context(), rq.actor, cur, f.Version); err != nil {
 		return again(err, "quotes_settings", p)
 	}

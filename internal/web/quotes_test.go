@@ -110,6 +110,26 @@ func TestQuotePages(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `id="shared-thanks"`) {
 		t.Fatalf("accept page:\n%.2000s", w.Body.String())
 	}
+	// The accepted quote becomes its invoice; its PDF downloads; it is marked paid.
+	wantStatus(t, "viewer invoice", e.do(http.MethodPost, path+"/invoice", s.viewr, vals()), http.StatusForbidden)
+	wantStatus(t, "invoice", e.do(http.MethodPost, path+"/invoice", s.sales, vals("issue_date", "", "due_date", "")), http.StatusSeeOther)
+	body = e.do(http.MethodGet, path, s.sales, nil).Body.String()
+	m = regexp.MustCompile(`/invoices/(\d+)/pdf`).FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, `id="invoice-number">INV-`) {
+		t.Fatalf("quote page after the invoice:\n%.3000s", body)
+	}
+	ipdf := e.do(http.MethodGet, "/invoices/"+m[1]+"/pdf", s.viewr, nil)
+	if ipdf.Code != http.StatusOK || !strings.HasPrefix(ipdf.Body.String(), "%PDF") {
+		t.Fatalf("invoice pdf: %d", ipdf.Code)
+	}
+	iv := regexp.MustCompile(`action="/invoices/\d+/paid"><input type="hidden" name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if iv == nil {
+		t.Fatal("no paid button")
+	}
+	wantStatus(t, "paid", e.do(http.MethodPost, "/invoices/"+m[1]+"/paid", s.sales, vals("version", iv[1], "paid", "1")), http.StatusSeeOther)
+	if body = e.do(http.MethodGet, path, s.sales, nil).Body.String(); !strings.Contains(body, `id="invoice-unpaid"`) {
+		t.Errorf("the invoice is not shown paid")
+	}
 	d := e.do(http.MethodGet, fmt.Sprintf("/deals/%d", s.deal.ID), s.admin, nil).Body.String()
 	if !strings.Contains(d, `id="contracts"`) {
 		t.Errorf("the accepted quote's deal has no contract")

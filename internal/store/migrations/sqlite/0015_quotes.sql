@@ -83,3 +83,22 @@ CREATE TABLE document_numbers (
     last BIGINT NOT NULL,
     PRIMARY KEY (kind, year)
 );
+
+-- Invoices (請求書, issue 7 §4): an accepted quote becomes its invoice with
+-- its own number (INV-YYYY-NNNN, from document_numbers), due date and bank
+-- details; lines and totals are the accepted quote's, which no longer changes.
+CREATE TABLE invoices (
+    id           INTEGER PRIMARY KEY,
+    quote_id     BIGINT NOT NULL UNIQUE REFERENCES quotes (id) ON DELETE CASCADE,
+    number       TEXT NOT NULL UNIQUE,
+    issue_date   TEXT NOT NULL,
+    due_date     TEXT NOT NULL,
+    bank_details TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL DEFAULT 'unpaid',   -- unpaid, paid
+    paid_at      BIGINT NOT NULL DEFAULT 0,
+    created_by   BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    version      BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX invoices_status ON invoices (status, due_date);
