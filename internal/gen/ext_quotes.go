@@ -21,8 +21,10 @@ type quotes struct {
 	sales          *sales
 	quotes, lines  *store.BulkTable
 	numbers, tl    *store.BulkTable
+	invoices       *store.BulkTable
 	next, nextLine int64
 	perYear        map[int]int64
+	invPerYear     map[int]int64
 }
 
 // quotesExtension follows the sales extension s (nil without it).
@@ -31,7 +33,7 @@ func quotesExtension(w *World, s Extension) Extension {
 	if !ok || sx == nil {
 		return nil
 	}
-	return &quotes{w: w, sales: sx, perYear: map[int]int64{}}
+	return &quotes{w: w, sales: sx, perYear: map[int]int64{}, invPerYear: map[int]int64{}}
 }
 
 func (q *quotes) Tables(ctx context.Context, b *store.Bulk) (err error) {
@@ -44,6 +46,10 @@ func (q *quotes) Tables(ctx context.Context, b *store.Bulk) (err error) {
 	}
 	if q.lines, err = b.Table(ctx, "quote_lines", "id", "quote_id", "position", "name", "unit", "quantity",
 		"unit_price", "list_price", "discount_percent", "discount_value", "tax_category", "amount"); err != nil {
+		return err
+	}
+	if q.invoices, err = b.Table(ctx, "invoices", "id", "quote_id", "number", "issue_date", "due_date", "bank_details",
+		"status", "paid_at", "created_at", "updated_at", "version"); err != nil {
 		return err
 	}
 	if q.numbers, err = b.Table(ctx, "document_numbers", "kind", "year", "last"); err != nil {
@@ -98,6 +104,11 @@ func (q *quotes) Company(ctx context.Context, co *Company, people []Person) erro
 					return err
 				}
 			}
+			if rev == 2 {
+				if err := q.invoice(ctx, d.at.In(q.w.jst)); err != nil {
+					return err
+				}
+			}
 			kind, at := "quote_sent", issued
 			if rev == 2 {
 				kind, at = "quote_accepted", d.at
@@ -111,11 +122,31 @@ func (q *quotes) Company(ctx context.Context, co *Company, people []Person) erro
 	return nil
 }
 
+// invoice writes the invoice of the accepted quote q.next, issued on the
+// won day and due at the end of the next month; paid once that is past.
+func (q *quotes) invoice(ctx context.Context, won time.Time) error {
+	year := won.Year()
+	q.invPerYear[year]++
+	issue := won.Format(time.DateOnly)
+	due := crm.EndOfNextMonth(issue)
+	status, paid := crm.InvoiceUnpaid, time.Time{}
+	if dueAt, _ := time.ParseInLocation(time.DateOnly, due, q.w.jst); dueAt.Before(q.w.Now()) {
+		status, paid = crm.InvoicePaid, dueAt.Add(-3*24*time.Hour)
+	}
+	return q.invoices.Add(ctx, q.next, q.next, crm.QuoteNumber("INV", year, q.invPerYear[year]), issue, due,
+		"みずほ銀行 丸の内支店 普通 1234567", string(status), ms(paid), ms(won), ms(won), 1)
+}
+
 // Done writes the numbering counters, so that the next quote made in the
 // app follows the demo's.
 func (q *quotes) Done(ctx context.Context) error {
 	for _, year := range slices.Sorted(maps.Keys(q.perYear)) {
 		if err := q.numbers.Add(ctx, "Q", year, q.perYear[year]); err != nil {
+			return err
+		}
+	}
+	for _, year := range slices.Sorted(maps.Keys(q.invPerYear)) {
+		if err := q.numbers.Add(ctx, "INV", year, q.invPerYear[year]); err != nil {
 			return err
 		}
 	}

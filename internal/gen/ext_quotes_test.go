@@ -20,19 +20,20 @@ func TestQuotesExtension(t *testing.T) {
 	sx := salesExtension(w)
 	loadWorld(t, s, w, LoadOptions{Extensions: []Extension{sx, quotesExtension(w, sx)}})
 	db := s.DB()
-	var won, quotes, accepted, numbers int
+	var won, quotes, accepted, numbers, invoices int
 	for q, dst := range map[string]*int{
-		"SELECT COUNT(*) FROM deals WHERE won_at IS NOT NULL":                    &won,
-		"SELECT COUNT(*) FROM quotes":                                            &quotes,
-		"SELECT COUNT(*) FROM quotes WHERE status = 'accepted' AND revision = 2": &accepted,
-		"SELECT COUNT(DISTINCT number) FROM quotes WHERE number LIKE 'Q-%-%'":    &numbers,
+		"SELECT COUNT(*) FROM deals WHERE won_at IS NOT NULL":                                            &won,
+		"SELECT COUNT(*) FROM quotes":                                                                    &quotes,
+		"SELECT COUNT(*) FROM quotes WHERE status = 'accepted' AND revision = 2":                         &accepted,
+		"SELECT COUNT(DISTINCT number) FROM quotes WHERE number LIKE 'Q-%-%'":                            &numbers,
+		"SELECT COUNT(*) FROM invoices i JOIN quotes q ON q.id = i.quote_id WHERE q.status = 'accepted'": &invoices,
 	} {
 		if err := db.QueryRowContext(ctx, q).Scan(dst); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if won < 10 || quotes != 2*won || accepted != won || numbers != won {
-		t.Fatalf("%d won deals, %d quotes, %d accepted, %d numbers", won, quotes, accepted, numbers)
+	if won < 10 || quotes != 2*won || accepted != won || numbers != won || invoices != won {
+		t.Fatalf("%d won deals, %d quotes, %d accepted, %d numbers, %d invoices", won, quotes, accepted, numbers, invoices)
 	}
 	qs, err := s.Quotes(ctx, store.QuoteQuery{Status: "accepted", Limit: 5})
 	if err != nil || len(qs) == 0 {
@@ -50,7 +51,7 @@ func TestQuotesExtension(t *testing.T) {
 	}
 	// The counter continues after the demo's numbers.
 	var year, last int
-	if err := db.QueryRowContext(ctx, "SELECT year, last FROM document_numbers ORDER BY year DESC LIMIT 1").Scan(&year, &last); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT year, last FROM document_numbers WHERE kind = 'Q' ORDER BY year DESC LIMIT 1").Scan(&year, &last); err != nil {
 		t.Fatal(err)
 	}
 	err = s.InTx(ctx, func(tx *store.Tx) error {
