@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: Chromium and Japanese fonts
-# for the browser tests, poppler-utils for reading PDFs back. Installing needs
+# for the browser tests, poppler-utils for reading PDFs back, IPAex Gothic for quote PDFs. Installing needs
 # root (as on CI and the project machines); otherwise it says what is missing.
 # Under CI=true a missing Chromium or an unreachable PostgreSQL fails the run.
 set -euo pipefail
@@ -9,6 +9,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# IPAex Gothic: the font quote PDFs embed (internal/quotepdf finds it at run time).
+[[ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]] || need+=(fonts-ipaexfont-gothic)
 
 if ((${#need[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then

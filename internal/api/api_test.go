@@ -258,6 +258,8 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("sales", func(t *testing.T) { e.sub(t).happySales() })
 	t.Run("activities", func(t *testing.T) { e.sub(t).happyActivities() })
 	t.Run("contracts", func(t *testing.T) { e.sub(t).happyContracts() })
+	t.Run("quotes", func(t *testing.T) { e.sub(t).happyQuotes() })
+	t.Run("invoices", func(t *testing.T) { e.sub(t).happyInvoices() })
 	t.Run("targets", func(t *testing.T) { e.sub(t).happyTargets() })
 	t.Run("catalogue", func(t *testing.T) { e.sub(t).happyCatalogue() })
 

@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -274,6 +274,9 @@ func (rt route) errorStatuses() []int {
 	if rt.body != "" {
 		set[http.StatusBadRequest], set[http.StatusRequestEntityTooLarge] = true, true
 		set[http.StatusUnsupportedMediaType], set[http.StatusUnprocessableEntity] = true, true
+	}
+	if rt.refused {
+		set[http.StatusUnprocessableEntity] = true
 	}
 	if rt.ifMatch {
 		set[http.StatusBadRequest], set[http.StatusPreconditionFailed], set[http.StatusPreconditionRequired] = true, true, true
@@ -322,6 +325,9 @@ func (rt route) operation(schemas js) js {
 		if props, _ := schemas[rt.resp].(js)["properties"].(js); props["version"] != nil {
 			headers["ETag"] = js{"$ref": "#/components/headers/ETag"}
 		}
+	}
+	if rt.pdf {
+		ok["content"] = js{"application/pdf": js{"schema": js{"type": "string", "format": "binary"}}}
 	}
 	if rt.location {
 		headers["Location"] = js{"description": "URL of the new resource.", "schema": js{"type": "string"}}
@@ -385,6 +391,8 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "activities", "description": "Calls, visits, meetings, e-mails and notes on contacts, companies and deals, each marketing or sales."},
 			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
 			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
+			js{"name": "invoices", "description": "Invoices (請求書) made from accepted quotes: number, due date, bank details, PDF, paid or unpaid."},
+			js{"name": "quotes", "description": "Quotes (見積書) on deals: lines, per-rate tax, revisions, the discount guardrail, share links, PDF."},
 			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
 			js{"name": "catalogue", "description": "Products and services, price books and the price of a product on a day. See docs/products.md."},
 			js{"name": "competitors", "description": "Battlecards, competitors' products mapped to ours, and observed prices kept as history."},

@@ -74,6 +74,8 @@ func TestPermissionTable(t *testing.T) {
 		maps.Copy(out, e.contractsSamples(role))
 		maps.Copy(out, e.targetsSamples(role))
 		maps.Copy(out, e.catalogueSamples(role))
+		maps.Copy(out, e.quotesSamples(role))
+		maps.Copy(out, e.invoicesSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

@@ -28,6 +28,8 @@ type route struct {
 	resp     string // component schema of the success body; "" = no body
 	location bool   // the success response has a Location header
 	csv      bool   // the success response may also be text/csv (?format=csv)
+	pdf      bool   // the success response is application/pdf
+	refused  bool   // may answer 422 when the record's state does not allow the action
 
 	handle handlerFunc
 }
@@ -267,5 +269,7 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
 	rs = append(rs, s.catalogueRoutes()...)
+	rs = append(rs, s.quotesRoutes()...)
+	rs = append(rs, s.invoicesRoutes()...)
 	return rs
 }

@@ -28,10 +28,13 @@ type App struct {
 	Log     *slog.Logger
 	// ServerTZ is the zone used for new non-Japanese workspaces.
 	ServerTZ string
+	// Getenv reads RENKEI_PDF_FONT for quote PDFs; nil is os.Getenv.
+	Getenv func(string) string
 
 	outbound    outboundClients // HTTP clients of webhook deliveries (webhooks.go)
 	tracking    tracking        // web tracking's writer and caches (tracker.go)
 	scoringHist latencyHist     // renkei_scoring_rescore_seconds
+	pdf         pdfRenderer     // quote and invoice PDFs (quotes.go)
 }
 
 // Config are the dependencies of New.
@@ -41,11 +44,12 @@ type Config struct {
 	BaseURL  string
 	Log      *slog.Logger
 	ServerTZ string
+	Getenv   func(string) string // nil: os.Getenv
 }
 
 // New builds an App.
 func New(c Config) *App {
-	a := &App{Store: c.Store, Clock: c.Clock, BaseURL: strings.TrimRight(c.BaseURL, "/"), Log: c.Log, ServerTZ: c.ServerTZ}
+	a := &App{Store: c.Store, Clock: c.Clock, BaseURL: strings.TrimRight(c.BaseURL, "/"), Log: c.Log, ServerTZ: c.ServerTZ, Getenv: c.Getenv}
 	if a.Clock == nil {
 		a.Clock = time.Now
 	}

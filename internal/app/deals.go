@@ -576,6 +576,17 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 	if err := a.closing(&d, st); err != nil {
 		return d, err
 	}
+	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		return a.moveInTx(ctx, tx, ac.User.ID, &d, st, ws)
+	})
+	return d, err
+}
+
+// moveInTx writes the move of d (its closing fields already set) into
+// stage st in the caller's transaction: the deal row, the contract of a
+// win, a history row, a timeline entry and the webhooks. Accepting a
+// quote moves its deal through here too.
+func (a *App) moveInTx(ctx context.Context, tx *store.Tx, actorID int64, d *crm.Deal, st crm.Stage, ws crm.Workspace) error {
 	from, entered := d.StageID, d.StageEntered
 	now := a.now()
 	d.StageID, d.StageEntered = st.ID, now
@@ -586,32 +597,29 @@ func (a *App) MoveDeal(ctx context.Context, ac Actor, id, version int64, in Move
 	case crm.StageLost:
 		kind, event = KindDealLost, EventDealLost
 	}
-	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.MoveDeal(ctx, &d, now); err != nil {
+	if err := tx.MoveDeal(ctx, d, now); err != nil {
+		return err
+	}
+	if st.Kind == crm.StageWon { // contracts: the contract and its playbook tasks
+		if err := a.dealWon(ctx, tx, actorID, *d, ws); err != nil {
 			return err
 		}
-		if st.Kind == crm.StageWon { // contracts: the contract and its playbook tasks
-			if err := a.dealWon(ctx, tx, ac.User.ID, d, ws); err != nil {
-				return err
-			}
-		}
-		if err := tx.AddStageChange(ctx, &store.StageChange{DealID: d.ID, FromStageID: from, StageID: st.ID, At: now,
-			EnteredAt: entered, ActorID: ac.User.ID}); err != nil {
+	}
+	if err := tx.AddStageChange(ctx, &store.StageChange{DealID: d.ID, FromStageID: from, StageID: st.ID, At: now,
+		EnteredAt: entered, ActorID: actorID}); err != nil {
+		return err
+	}
+	if err := a.dealEvent(ctx, tx, actorID, *d, st, kind); err != nil {
+		return err
+	}
+	payload := dealPayload(*d, st)
+	payload["from_stage_id"] = from
+	if event != EventDealStage {
+		if err := a.emitWebhook(ctx, tx, EventDealStage, payload); err != nil {
 			return err
 		}
-		if err := a.dealEvent(ctx, tx, ac.User.ID, d, st, kind); err != nil {
-			return err
-		}
-		payload := dealPayload(d, st)
-		payload["from_stage_id"] = from
-		if event != EventDealStage {
-			if err := a.emitWebhook(ctx, tx, EventDealStage, payload); err != nil {
-				return err
-			}
-		}
-		return a.emitWebhook(ctx, tx, event, payload)
-	})
-	return d, err
+	}
+	return a.emitWebhook(ctx, tx, event, payload)
 }
 
 // DeleteDeal removes a deal.

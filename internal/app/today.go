@@ -15,9 +15,10 @@ import (
 // touch and the deals that lack a next step.
 type Today struct {
 	Overdue []crm.Task
-	Due     []crm.Task // due today, not overdue yet
-	Leads   []LeadView // new MQLs assigned to the person, SLA clock running or run out
-	Stalled []crm.Deal // open deals of the person without a next step
+	Due     []crm.Task  // due today, not overdue yet
+	Leads   []LeadView  // new MQLs assigned to the person, SLA clock running or run out
+	Stalled []crm.Deal  // open deals of the person without a next step
+	Quotes  []crm.Quote // the person's sent quotes waiting for an answer
 }
 
 // Today gathers the Today page of the actor.
@@ -45,6 +46,9 @@ func (a *App) Today(ctx context.Context, ac Actor) (Today, error) {
 	}
 	t.Due = due
 	if t.Leads, err = a.Leads(ctx, ac, LeadQuery{Tab: "open", Limit: 50}); err != nil {
+		return t, err
+	}
+	if t.Quotes, err = a.WaitingQuotes(ctx, ac); err != nil {
 		return t, err
 	}
 	page, err := a.ListDeals(ctx, ac, store.DealQuery{OwnerID: ac.User.ID, Status: "open", Sort: "close_date", Limit: 200})

@@ -7,7 +7,7 @@ func Extensions(w *World) []Extension {
 	var out []Extension
 	sales := salesExtension(w)
 	for _, e := range []Extension{trackingExtension(w), formsExtension(w), scoringExtension(w),
-		handoffExtension(w), webhooksExtension(w), sales, activitiesExtension(w), contractsExtension(w, sales), targetsExtension(w, sales), catalogueExtension(w)} {
+		handoffExtension(w), webhooksExtension(w), sales, activitiesExtension(w), contractsExtension(w, sales), targetsExtension(w, sales), catalogueExtension(w), quotesExtension(w, sales)} {
 		if e != nil {
 			out = append(out, e)
 		}

@@ -3,6 +3,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +82,15 @@ type Message struct {
 	// Sender and the envelope sender, so SPF and bounces stay with the
 	// workspace's domain.
 	FromAddress string `json:"from_address,omitempty"`
+	// Attachments are files sent with the message (a quote's PDF).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
 }
 
 // PermanentError marks a failure that retrying cannot fix (a 5xx answer to
@@ -96,7 +106,11 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	if !srv.Configured() {
 		return errors.New("mail is not set up: enter the SMTP server in Settings → Mail")
 	}
-	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.FromAddress+m.To+m.ReplyTo+srv.FromName+srv.FromAddress, "\r\n") {
+	names := ""
+	for _, a := range m.Attachments {
+		names += a.Name + a.ContentType
+	}
+	if strings.ContainsAny(m.Subject+m.ToName+m.FromName+m.FromAddress+m.To+m.ReplyTo+srv.FromName+srv.FromAddress+names, "\r\n") {
 		return PermanentError{errors.New("line breaks are not allowed in addresses, names or the subject")}
 	}
 	for k, v := range m.Headers {
@@ -137,6 +151,9 @@ func Send(ctx context.Context, srv Server, m Message) error {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType)))
 	}
 	opts := []gomail.Option{
 		gomail.WithPort(srv.Port),

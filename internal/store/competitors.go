@@ -11,7 +11,7 @@ import (
 	"renkei/internal/crm"
 )
 
-// ---- competitors: the battlecard, their products and observed prices (0016) ----
+// ---- competitors: the battlecard, their products and observed prices (0017) ----
 
 const competitorCols = `id, name, website, notes, strengths, weaknesses, talk_track, created_at, updated_at`
 

@@ -152,6 +152,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.targetsRoutes()...)
 	rs = append(rs, s.catalogueRoutes()...)
 	rs = append(rs, s.competitorsRoutes()...)
+	rs = append(rs, s.quoteAndInvoiceRoutes()...)
 	return rs
 }
 

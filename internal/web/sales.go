@@ -298,6 +298,8 @@ type dealData struct {
 	ContactName string
 	// Contracts is the contract of a won deal (contracts area).
 	Contracts []crm.Contract
+	// Quotes are the deal's quotes, every revision (quotes area).
+	Quotes []crm.Quote
 }
 
 // moveData describes a refused move: the target and what is missing.
@@ -349,7 +351,8 @@ func (s *server) loadDeal(w http.ResponseWriter, r *http.Request, rq *req, id in
 		h := hist[i]
 		d.History = append(d.History, historyRow{Stage: stages[h.StageID], At: h.At, Duration: h.Duration, Current: h.Current, Actor: h.ActorName})
 	}
-	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{DealID: deal.ID}) // contracts
+	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{DealID: deal.ID})              // contracts
+	d.Quotes, _ = s.app.Quotes(ctx, rq.actor, store.QuoteQuery{DealID: deal.ID, Limit: 50}) // quotes
 	return p, d, nil
 }
 

@@ -31,8 +31,17 @@ type Message struct {
 	Subject string // decoded
 	Text    string // the text/plain part, decoded
 	HTML    string // the text/html part, decoded ("" when absent)
-	Header  mail.Header
-	Raw     []byte
+	// Attachments are the parts sent as attachments (a quote's PDF).
+	Attachments []Attachment
+	Header      mail.Header
+	Raw         []byte
+}
+
+// Attachment is one attached file, decoded.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Server is an SMTP server on 127.0.0.1 that accepts every message.
@@ -245,6 +254,15 @@ func walkPart(contentType, encoding string, body io.Reader, m *Message) error {
 			}
 			if err != nil {
 				return err
+			}
+			if disp, dp, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition")); disp == "attachment" {
+				data, err := decodeBody(p.Header.Get("Content-Transfer-Encoding"), p)
+				if err != nil {
+					return err
+				}
+				ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+				m.Attachments = append(m.Attachments, Attachment{Name: dp["filename"], ContentType: ct, Data: data})
+				continue
 			}
 			if err := walkPart(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, m); err != nil {
 				return err
