@@ -28,7 +28,9 @@ func rowQ1(quick bool) Row {
 			"peak RSS is the server's VmHWM after both", duration, warmup),
 		Metrics: []Metric{
 			{Name: "p95 (1 client)", Unit: "ms", Better: Lower, Target: same(150)},
-			{Name: "p95 (50 clients)", Unit: "ms", Better: Lower, Target: same(150)},
+			// BENCHMARKS.md pairs its columns: one render ≤ 150 ms; 50 concurrent
+			// renders within 300 MB. The 50-client latency is shown, not judged.
+			{Name: "p95 (50 clients)", Unit: "ms", Better: Lower},
 			{Name: "renders/s (50 clients)", Unit: "req/s", Better: Higher},
 			{Name: "peak RSS", Unit: "MB", Better: Lower, Target: same(300)},
 		},
