@@ -259,6 +259,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("activities", func(t *testing.T) { e.sub(t).happyActivities() })
 	t.Run("contracts", func(t *testing.T) { e.sub(t).happyContracts() })
 	t.Run("targets", func(t *testing.T) { e.sub(t).happyTargets() })
+	t.Run("segments", func(t *testing.T) { e.sub(t).happySegments() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

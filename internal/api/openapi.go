@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), segmentsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -386,6 +386,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "tasks", "description": "Tasks with a due time, an owner, a reminder and one linked record."},
 			js{"name": "contracts", "description": "Contracts made from won deals, with their renewal deals."},
 			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
+			js{"name": "segments", "description": "Segments (filters over contacts, evaluated when read) and static lists. See docs/segments.md."},
 		},
 		"paths": paths,
 		"components": js{

@@ -73,6 +73,7 @@ func TestPermissionTable(t *testing.T) {
 		maps.Copy(out, e.activitiesSamples(role))
 		maps.Copy(out, e.contractsSamples(role))
 		maps.Copy(out, e.targetsSamples(role))
+		maps.Copy(out, e.segmentsSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

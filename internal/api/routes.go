@@ -266,5 +266,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
+	rs = append(rs, s.segmentsRoutes()...)
 	return rs
 }

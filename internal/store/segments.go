@@ -380,7 +380,7 @@ func (c segCompiler) group(g crm.SegmentGroup) (string, error) {
 }
 
 // textCols are the contact columns of text fields; email is NULL when
-// unknown, the others ''.
+// unknown, the others ”.
 var textCols = map[string]string{
 	"email": "COALESCE(c.email, '')", "family_name": "c.family_name", "given_name": "c.given_name",
 	"job_title": "c.job_title", "department": "c.department", "phone": "c.phone",
