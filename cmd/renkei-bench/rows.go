@@ -17,7 +17,8 @@ func allRows(quick bool) []Row {
 	rows = append(rows, rowF4(quick), rowF5(quick, search), rowD1(quick))
 	rows = append(rows, rowsC(quick, search)...)
 	rows = append(rows, rowC3(quick), rowC5(quick))
-	return append(rows, rowsS1S2(quick, search)...)
+	rows = append(rows, rowsS1S2(quick, search)...)
+	return append(rows, rowE3(quick, search))
 }
 
 // dataEmpty labels rows measured on an empty migrated database.

@@ -343,7 +343,7 @@ func segmentsSchemas() js {
 			"kind":        enumOf(string(crm.SegmentDynamic), string(crm.SegmentStatic)),
 			"filter":      ref("SegmentFilter"),
 		}),
-		"SegmentPatch": input(nil, js{"name": str(""), "description": str(""), "filter": ref("SegmentFilter")}),
+		"SegmentPatch":       input(nil, js{"name": str(""), "description": str(""), "filter": ref("SegmentFilter")}),
 		"SegmentFilterInput": input([]string{"filter"}, js{"filter": ref("SegmentFilter")}),
 		"SegmentCount":       record(js{"count": integer("Matching contacts you may see.")}),
 		"SegmentContactList": record(js{"data": arrayOf(ref("Contact")), "next_cursor": nullable(str(cursorDesc))}),

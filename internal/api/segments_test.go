@@ -22,8 +22,8 @@ func (e *env) segmentsSamples(role string) map[string]sample {
 	return map[string]sample{
 		"GET /segments":                      {path: "/segments"},
 		"POST /segments":                     {path: "/segments", body: map[string]any{"name": "walk", "filter": filter, "walk": 1}},
-		"GET /segment-fields":               {path: "/segment-fields"},
-		"POST /segment-count":               {path: "/segment-count", body: map[string]any{"filter": filter}},
+		"GET /segment-fields":                {path: "/segment-fields"},
+		"POST /segment-count":                {path: "/segment-count", body: map[string]any{"filter": filter}},
 		"GET /segments/{id}":                 {path: at},
 		"PATCH /segments/{id}":               {path: at, body: map[string]any{"walk": 1}, headers: []string{"If-Match", `"999"`}},
 		"DELETE /segments/{id}":              {path: "/segments/999999"},
