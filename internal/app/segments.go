@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -433,4 +434,39 @@ func (a *App) SaveAsStaticList(ctx context.Context, ac Actor, name, description 
 		return tx.Audit(ctx, a.audit(ac, "segment.create", segmentLabel(g), fmt.Sprintf("static, %d contacts", n)))
 	})
 	return g, n, err
+}
+
+// AddToListByEmail adds the contacts with these e-mail addresses to a
+// static list; an address no contact has is refused (field emails) and
+// nothing is added.
+func (a *App) AddToListByEmail(ctx context.Context, ac Actor, id int64, emails []string) (int, error) {
+	if err := ac.require(crm.PermWriteMarketing); err != nil {
+		return 0, err
+	}
+	if len(emails) == 0 {
+		return 0, crm.Invalid("emails", "enter at least one e-mail address")
+	}
+	if len(emails) > MaxListChange {
+		return 0, crm.Invalid("emails", fmt.Sprintf("change at most %d contacts at a time", MaxListChange))
+	}
+	var ids []int64
+	var unknown []string
+	for _, e := range emails {
+		c, err := a.Store.ContactByEmail(ctx, crm.NormalizeEmail(e))
+		if errors.Is(err, crm.ErrNotFound) {
+			unknown = append(unknown, e)
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		ids = append(ids, c.ID)
+	}
+	if len(unknown) > 0 {
+		if len(unknown) > 5 {
+			unknown = append(unknown[:5], "…")
+		}
+		return 0, crm.Invalid("emails", "no contact has the e-mail address "+strings.Join(unknown, ", "))
+	}
+	return a.AddToList(ctx, ac, id, ids)
 }

@@ -194,12 +194,12 @@ const MaxSegmentPage = 1000
 // CountSegment returns the number of contacts in a segment.
 func (s *Store) CountSegment(ctx context.Context, g crm.Segment, env SegmentEnv) (int, error) {
 	a := &sqlArgs{}
-	where, err := compileSegment(s.d, a, g, env)
+	from, where, err := planSegment(s.d, a, g, env, true)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = s.r().QueryRowContext(ctx, "SELECT COUNT(*) FROM contacts c WHERE "+where, a.vals...).Scan(&n)
+	err = s.r().QueryRowContext(ctx, "SELECT COUNT(*)"+from+" WHERE "+where, a.vals...).Scan(&n)
 	return n, err
 }
 
@@ -295,11 +295,11 @@ func (s *Store) SegmentHas(ctx context.Context, g crm.Segment, env SegmentEnv, c
 // benchmarks and tests of the indexes).
 func (s *Store) ExplainSegmentCount(ctx context.Context, g crm.Segment, env SegmentEnv) (string, error) {
 	a := &sqlArgs{}
-	where, err := compileSegment(s.d, a, g, env)
+	from, where, err := planSegment(s.d, a, g, env, true)
 	if err != nil {
 		return "", err
 	}
-	rows, err := s.r().QueryContext(ctx, s.d.explain("SELECT COUNT(*) FROM contacts c WHERE "+where), a.vals...)
+	rows, err := s.r().QueryContext(ctx, s.d.explain("SELECT COUNT(*)"+from+" WHERE "+where), a.vals...)
 	if err != nil {
 		return "", err
 	}
@@ -325,26 +325,75 @@ func (s *Store) ExplainSegmentCount(ctx context.Context, g crm.Segment, env Segm
 // and the viewer's visibility. The filter is validated again here, so
 // nothing unchecked reaches SQL whatever the caller did.
 func compileSegment(d dialect, a *sqlArgs, g crm.Segment, env SegmentEnv) (string, error) {
+	_, where, err := planSegment(d, a, g, env, false)
+	return where, err
+}
+
+// planSegment is compileSegment with a FROM clause. With drive, a set of
+// contact ids that an AND of the filter requires (a static list's
+// members, a form's submitters, the visitors of a page) is read first and
+// the contacts joined to it, rather than every contact of the other
+// conditions tested against it: the count of "leads who viewed /pricing"
+// then reads the few thousand viewers, not the hundreds of thousands of
+// leads (row E3).
+func planSegment(d dialect, a *sqlArgs, g crm.Segment, env SegmentEnv, drive bool) (from, where string, err error) {
+	from = " FROM contacts c"
 	var cond string
+	c := segCompiler{d: d, a: a, env: env}
+	if c.env.Loc == nil {
+		c.env.Loc = time.UTC
+	}
 	if g.Kind == crm.SegmentStatic {
-		cond = "c.id IN (SELECT sm.contact_id FROM segment_members sm WHERE sm.segment_id = " + a.add(g.ID) + ")"
+		ids := listIDs(a, g.ID)
+		if drive {
+			from, cond = " FROM "+d.drivingJoin("("+ids+") drv", "c.id = drv.cid"), "(1 = 1)"
+		} else {
+			cond = "c.id IN (" + ids + ")"
+		}
 	} else {
 		if err := g.Filter.Validate(env.Schema); err != nil {
-			return "", err
+			return "", "", err
 		}
-		c := segCompiler{d: d, a: a, env: env}
-		if c.env.Loc == nil {
-			c.env.Loc = time.UTC
+		f := g.Filter
+		if at, ok := drivingCondition(f); drive && ok {
+			cd := f.Conditions[at]
+			var ids string
+			switch cd.Field {
+			case "list":
+				ids = listIDs(a, idOf(cd.Value))
+			case "submitted_form":
+				ids = c.formIDs(cd)
+			default:
+				ids = c.visitedIDs(cd)
+			}
+			from = " FROM " + d.drivingJoin("(SELECT DISTINCT x.cid FROM ("+ids+") x) drv", "c.id = drv.cid")
+			f.Conditions = append(append([]crm.SegmentCondition(nil), f.Conditions[:at]...), f.Conditions[at+1:]...)
 		}
-		var err error
-		if cond, err = c.group(g.Filter); err != nil {
-			return "", err
+		if cond, err = c.group(f); err != nil {
+			return "", "", err
 		}
 	}
 	if vis := visibilityCond(a, env.Viewer, env.Visibility); vis != "" {
 		cond = vis + " AND " + cond
 	}
-	return cond, nil
+	return from, cond, nil
+}
+
+// drivingCondition finds a condition of an AND at the top of the filter
+// that names a set of contact ids: a static list, then a form, then a
+// page visited.
+func drivingCondition(g crm.SegmentGroup) (int, bool) {
+	if g.Match != crm.MatchAll {
+		return 0, false
+	}
+	for _, field := range []string{"list", "submitted_form", "visited_path"} {
+		for i, cd := range g.Conditions {
+			if cd.Field == field && (cd.Op == crm.SegOpEq || cd.Op == crm.SegOpPrefix || cd.Op == crm.SegOpIsSet) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }
 
 type segCompiler struct {
@@ -426,7 +475,7 @@ func (c segCompiler) condition(cd crm.SegmentCondition) (string, error) {
 	case "deal_status":
 		return c.deal(cd)
 	case "list":
-		in := "c.id IN (SELECT sm.contact_id FROM segment_members sm WHERE sm.segment_id = " + c.a.add(idOf(cd.Value)) + ")"
+		in := "c.id IN (" + listIDs(c.a, idOf(cd.Value)) + ")"
 		if cd.Op == crm.SegOpNeq {
 			return "NOT " + in, nil
 		}
@@ -642,6 +691,12 @@ func (c segCompiler) date(col string, cd crm.SegmentCondition) (string, error) {
 // visited: the contact viewed a page whose path equals or starts with the
 // value in the last Days days (events of identified visitors).
 func (c segCompiler) visited(cd crm.SegmentCondition) (string, error) {
+	return "c.id IN (" + c.visitedIDs(cd) + ")", nil
+}
+
+// visitedIDs is the subquery of the contacts (column cid) that viewed the
+// page in the window: the events_contact_path index reads it.
+func (c segCompiler) visitedIDs(cd crm.SegmentCondition) string {
 	a := c.a
 	var path string
 	if cd.Op == crm.SegOpPrefix {
@@ -649,25 +704,30 @@ func (c segCompiler) visited(cd crm.SegmentCondition) (string, error) {
 	} else {
 		path = "e.path = " + a.add(cd.Value)
 	}
-	return "c.id IN (SELECT e.contact_id FROM events e WHERE e.contact_id IS NOT NULL AND e.kind = 'pageview' AND " +
-		path + " AND e.at >= " + a.add(ms(c.since(cd.Days))) + ")", nil
+	return "SELECT e.contact_id AS cid FROM events e WHERE e.contact_id IS NOT NULL AND e.kind = 'pageview' AND " +
+		path + " AND e.at >= " + a.add(ms(c.since(cd.Days)))
 }
 
 // form: the contact submitted the form (eq) or any form (is_set), in the
 // last Days days when Days > 0.
 func (c segCompiler) form(cd crm.SegmentCondition) (string, error) {
-	var conds []string
+	return "c.id IN (" + c.formIDs(cd) + ")", nil
+}
+
+// formIDs is the subquery of the contacts (column cid) that submitted.
+func (c segCompiler) formIDs(cd crm.SegmentCondition) string {
+	q := "SELECT fs.contact_id AS cid FROM form_submissions fs WHERE fs.contact_id IS NOT NULL"
 	if cd.Op == crm.SegOpEq {
-		conds = append(conds, "fs.form_id = "+c.a.add(idOf(cd.Value)))
+		q += " AND fs.form_id = " + c.a.add(idOf(cd.Value))
 	}
 	if cd.Days > 0 {
-		conds = append(conds, "fs.at >= "+c.a.add(ms(c.since(cd.Days))))
+		q += " AND fs.at >= " + c.a.add(ms(c.since(cd.Days)))
 	}
-	q := "c.id IN (SELECT fs.contact_id FROM form_submissions fs WHERE fs.contact_id IS NOT NULL"
-	for _, x := range conds {
-		q += " AND " + x
-	}
-	return q + ")", nil
+	return q
+}
+
+func listIDs(a *sqlArgs, id int64) string {
+	return "SELECT sm.contact_id AS cid FROM segment_members sm WHERE sm.segment_id = " + a.add(id)
 }
 
 // dealStatusCond is the SQL of a deal status on deals d.

@@ -150,6 +150,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
+	rs = append(rs, s.segmentsRoutes()...)
 	return rs
 }
 
