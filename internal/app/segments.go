@@ -436,6 +436,10 @@ func (a *App) SaveAsStaticList(ctx context.Context, ac Actor, name, description 
 	return g, n, err
 }
 
+// UnknownEmailsPrefix starts the message of AddToListByEmail about
+// addresses no contact has; the addresses follow.
+const UnknownEmailsPrefix = "no contact has the e-mail address "
+
 // AddToListByEmail adds the contacts with these e-mail addresses to a
 // static list; an address no contact has is refused (field emails) and
 // nothing is added.
@@ -466,7 +470,7 @@ func (a *App) AddToListByEmail(ctx context.Context, ac Actor, id int64, emails [
 		if len(unknown) > 5 {
 			unknown = append(unknown[:5], "…")
 		}
-		return 0, crm.Invalid("emails", "no contact has the e-mail address "+strings.Join(unknown, ", "))
+		return 0, crm.Invalid("emails", UnknownEmailsPrefix+strings.Join(unknown, ", "))
 	}
 	return a.AddToList(ctx, ac, id, ids)
 }

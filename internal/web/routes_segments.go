@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"renkei/internal/app"
 	"renkei/internal/crm"
 	"renkei/internal/i18n"
 	"renkei/internal/store"
@@ -480,6 +481,9 @@ func (s *server) segmentPreview(w http.ResponseWriter, r *http.Request, rq *req)
 		return err
 	}
 	out.CountText = i18n.T(rq.lang, "segments.count_n", i18n.Number(int64(out.Count)))
+	if out.Count == 1 {
+		out.CountText = i18n.T(rq.lang, "segments.count_one")
+	}
 	for _, c := range cs {
 		out.Contacts = append(out.Contacts, previewContact{ID: c.ID, Name: c.Name(rq.lang), Email: c.Email,
 			Stage: i18n.T(rq.lang, "lifecycle."+string(c.Lifecycle))})
@@ -560,6 +564,9 @@ func (s *server) renderSegment(w http.ResponseWriter, r *http.Request, rq *req, 
 func (s *server) segmentRefused(w http.ResponseWriter, r *http.Request, rq *req, id int64, v *crm.ValidationError) error {
 	f := submitted(r)
 	f.Alert = i18n.Error(rq.lang, firstMessage(v))
+	if list, ok := strings.CutPrefix(v.Fields["emails"], app.UnknownEmailsPrefix); ok {
+		f.Alert = i18n.T(rq.lang, "segments.unknown_emails", list)
+	}
 	return s.renderSegment(w, r, rq, id, http.StatusUnprocessableEntity, f)
 }
 
