@@ -292,14 +292,18 @@ func (s *Store) SegmentHas(ctx context.Context, g crm.Segment, env SegmentEnv, c
 }
 
 // ExplainSegmentCount returns the plan of CountSegment's query (for
-// benchmarks and tests of the indexes).
+// checking the indexes); on PostgreSQL it runs the query (EXPLAIN ANALYZE).
 func (s *Store) ExplainSegmentCount(ctx context.Context, g crm.Segment, env SegmentEnv) (string, error) {
 	a := &sqlArgs{}
 	from, where, err := planSegment(s.d, a, g, env, true)
 	if err != nil {
 		return "", err
 	}
-	rows, err := s.r().QueryContext(ctx, s.d.explain("SELECT COUNT(*)"+from+" WHERE "+where), a.vals...)
+	q := s.d.explain("SELECT COUNT(*)" + from + " WHERE " + where)
+	if s.d == postgres {
+		q = "EXPLAIN ANALYZE SELECT COUNT(*)" + from + " WHERE " + where
+	}
+	rows, err := s.r().QueryContext(ctx, q, a.vals...)
 	if err != nil {
 		return "", err
 	}
