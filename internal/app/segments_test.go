@@ -580,3 +580,37 @@ func TestSegmentUpdate(t *testing.T) {
 		t.Errorf("stored %q %s", got.Name, got.Filter.JSON())
 	}
 }
+
+// TestContactListInSegment: the contact list filters by a segment or a
+// list, together with its own filters and its visibility.
+func TestContactListInSegment(t *testing.T) {
+	f := newSegmentFixture(t)
+	a := f.app
+	seg, err := a.CreateSegment(ctx, f.mkt, crm.Segment{Name: "E3", Filter: e3()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(ac Actor, q store.ContactQuery) string {
+		t.Helper()
+		page, err := a.ListContacts(ctx, ac, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range page.Contacts {
+			out = append(out, f.names[c.ID])
+		}
+		slices.Sort(out)
+		return strings.Join(out, "")
+	}
+	// E3 is A and D; with owner = mkt, A.
+	if got := keys(f.owner, store.ContactQuery{SegmentID: seg.ID}); got != "AD" {
+		t.Errorf("in E3: %q, want AD", got)
+	}
+	if got := keys(f.owner, store.ContactQuery{SegmentID: seg.ID, OwnerIDs: []int64{f.mkt.User.ID}}); got != "A" {
+		t.Errorf("in E3, owned by mkt: %q, want A", got)
+	}
+	if _, err := a.ListContacts(ctx, f.owner, store.ContactQuery{SegmentID: 999999}); !isField(err, "segment") {
+		t.Errorf("unknown segment: %v", err)
+	}
+}

@@ -131,6 +131,18 @@ func TestSegmentsBrowser(t *testing.T) {
 	}
 	tb.shot("segments-static-ja")
 
+	// The contact list, filtered by the list: 伊藤 and 佐藤.
+	tb.submit(`a[href^="/contacts?segment="]`)
+	contacts := tb.text("main")
+	for _, want := range []string{"伊藤", "佐藤"} {
+		if !strings.Contains(contacts, want) {
+			t.Errorf("contacts in the list lack %s", want)
+		}
+	}
+	if strings.Contains(contacts, "高橋") {
+		t.Errorf("contacts in the list show 高橋")
+	}
+
 	tb.open("/marketing/segments")
 	list := tb.text("main")
 	for _, want := range []string{"セミナー参加のリード", "固定リスト", "セグメント"} {

@@ -2,6 +2,8 @@ package i18n
 
 // Messages of segments and static lists. Keep both maps in the same order.
 var segmentsEN = map[string]string{
+	"segments.filter":                   "In segment or list",
+	"segments.open_in_contacts":         "Open in contacts",
 	"segments.title":                    "Segments and lists",
 	"link.segments.title":               "Segments and lists",
 	"link.segments.text":                "Filter contacts by stage, scores, tags, company and behaviour, with a live count; keep static lists.",
@@ -136,6 +138,8 @@ var segmentsEN = map[string]string{
 }
 
 var segmentsJA = map[string]string{
+	"segments.filter":                   "セグメント・リスト",
+	"segments.open_in_contacts":         "コンタクト一覧で開く",
 	"segments.title":                    "セグメントとリスト",
 	"link.segments.title":               "セグメントとリスト",
 	"link.segments.text":                "ステージ・スコア・タグ・会社・行動でコンタクトを絞り込み、件数をその場で確認。固定リストも作れます。",
@@ -292,6 +296,7 @@ var segmentsErrorsJA = map[string]string{
 	"choose at least one contact":                           "コンタクトを1件以上選んでください。",
 	"change at most 1000 contacts at a time":                "一度に変更できるのは1,000件までです。",
 	"enter at least one e-mail address":                     "メールアドレスを1件以上入力してください。",
+	"is not a segment or list":                              "セグメントまたはリストではありません。",
 	"is a dynamic segment: its contacts follow its filter; add contacts to a static list": "セグメントのコンタクトは条件で決まります。固定リストに追加してください。",
 	"use at most 500 characters of text":                                                  "500文字以内にしてください。",
 	"use at most 50 conditions":                                                           "条件は50個までです。",
