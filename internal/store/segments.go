@@ -198,9 +198,28 @@ func (s *Store) CountSegment(ctx context.Context, g crm.Segment, env SegmentEnv)
 	if err != nil {
 		return 0, err
 	}
+	query := "SELECT COUNT(*)" + from + " WHERE " + where
 	var n int
-	err = s.r().QueryRowContext(ctx, "SELECT COUNT(*)"+from+" WHERE "+where, a.vals...).Scan(&n)
-	return n, err
+	if s.d != postgres {
+		err = s.read.QueryRowContext(ctx, query, a.vals...).Scan(&n)
+		return n, err
+	}
+	// PostgreSQL plans parallel workers for the scan of the driving set;
+	// starting them costs more than they save on a few thousand rows
+	// (row E3 at 100,000 contacts on 2 cores: 126 ms with them, 40 ms
+	// without), so a count runs without.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+		return 0, err
+	}
+	if err := tx.QueryRowContext(ctx, query, a.vals...).Scan(&n); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
 }
 
 // SegmentContactIDs returns up to limit ids of the segment's contacts
