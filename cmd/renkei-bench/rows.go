@@ -18,7 +18,7 @@ func allRows(quick bool) []Row {
 	rows = append(rows, rowsC(quick, search)...)
 	rows = append(rows, rowC3(quick), rowC5(quick))
 	rows = append(rows, rowsS1S2(quick, search)...)
-	return append(rows, rowQ1(quick))
+	return append(rows, rowQ1(quick), rowE3(quick, search))
 }
 
 // dataEmpty labels rows measured on an empty migrated database.

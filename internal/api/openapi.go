@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -396,6 +396,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "targets", "description": "Sales targets (目標) per workspace, team and person; attainment and the forecast. See docs/sales-targets.md."},
 			js{"name": "catalogue", "description": "Products and services, price books and the price of a product on a day. See docs/products.md."},
 			js{"name": "competitors", "description": "Battlecards, competitors' products mapped to ours, and observed prices kept as history."},
+			js{"name": "segments", "description": "Segments (filters over contacts, evaluated when read) and static lists. See docs/segments.md."},
 		},
 		"paths": paths,
 		"components": js{

@@ -76,6 +76,7 @@ func TestPermissionTable(t *testing.T) {
 		maps.Copy(out, e.catalogueSamples(role))
 		maps.Copy(out, e.quotesSamples(role))
 		maps.Copy(out, e.invoicesSamples(role))
+		maps.Copy(out, e.segmentsSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

@@ -271,5 +271,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.catalogueRoutes()...)
 	rs = append(rs, s.quotesRoutes()...)
 	rs = append(rs, s.invoicesRoutes()...)
+	rs = append(rs, s.segmentsRoutes()...)
 	return rs
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"renkei/internal/crm"
 	"renkei/internal/store"
@@ -20,6 +21,18 @@ func (a *App) ListContacts(ctx context.Context, ac Actor, q store.ContactQuery) 
 		return store.ContactPage{}, err
 	}
 	q.Viewer, q.Visibility = viewer, mode
+	if q.SegmentID != 0 {
+		g, err := a.Store.Segment(ctx, q.SegmentID)
+		if errors.Is(err, crm.ErrNotFound) {
+			return store.ContactPage{}, crm.Invalid("segment", "is not a segment or list")
+		} else if err != nil {
+			return store.ContactPage{}, err
+		}
+		if q.SegmentEnv, err = a.segmentEnv(ctx, nil); err != nil {
+			return store.ContactPage{}, err
+		}
+		q.InSegment = &g
+	}
 	if len(q.Props) > 0 {
 		defs, err := a.Store.Properties(ctx, "contact")
 		if err != nil {

@@ -60,10 +60,10 @@ func TestQuotesBrowser(t *testing.T) {
 	tb.wantPage(dealPath, "見積書")
 	tb.submit("#quote-new")
 	tb.wantPage(dealPath+"/quotes/new", "明細")
-	tb.typeInto("f-lines.0.name", "クラウド会計 年間ライセンス <b>特別</b>")
-	tb.typeInto("f-lines.0.quantity", "3")
-	tb.typeInto("f-lines.0.unit_price", "100,000")
-	tb.typeInto("f-lines.0.discount", "20")
+	tb.setInput("f-lines.0.name", "クラウド会計 年間ライセンス <b>特別</b>")
+	tb.setInput("f-lines.0.quantity", "3")
+	tb.setInput("f-lines.0.unit_price", "100,000")
+	tb.setInput("f-lines.0.discount", "20")
 	eval[bool](tb, `(() => { const s = document.querySelector("[name='lines.0.discount_kind']"); s.value = "percent";
 		s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
 	// Live totals: 300,000 − 20% = 240,000; tax 24,000; total 264,000; 20% below list.
@@ -122,8 +122,8 @@ func TestQuotesBrowser(t *testing.T) {
 	}
 }
 
-// typeInto sets a field's value and fires input, as typing does.
-func (tb *tab) typeInto(id, value string) {
+// setInput sets a field's value and fires input, as typing does.
+func (tb *tab) setInput(id, value string) {
 	tb.t.Helper()
 	eval[bool](tb, fmt.Sprintf(`(() => { const el = document.getElementById(%q); el.value = %q;
 		el.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, id, value))

@@ -106,6 +106,12 @@ type ContactQuery struct {
 	// company and tag), as a filter.
 	Text  string
 	Props []PropCondition
+	// InSegment keeps the contacts of a segment (or static list), as
+	// evaluated in SegmentEnv; the list's own visibility applies.
+	// SegmentID is a segment the app resolves into InSegment.
+	SegmentID  int64
+	InSegment  *crm.Segment
+	SegmentEnv SegmentEnv
 
 	Sort   ContactSort // "" = SortCreatedDesc
 	Cursor string      // ContactPage.Next of the previous page; "" = first page
@@ -682,6 +688,15 @@ func (s *Store) contactFilter(ctx context.Context, a *sqlArgs, q ContactQuery) (
 	}
 	if q.TeamID != 0 {
 		where = append(where, "c.team_id = "+a.add(q.TeamID))
+	}
+	if q.InSegment != nil {
+		env := q.SegmentEnv
+		env.Visibility = "" // the list applies it
+		cond, err := compileSegment(s.d, a, *q.InSegment, env)
+		if err != nil {
+			return f, err
+		}
+		where = append(where, cond)
 	}
 	if q.CompanyID != 0 {
 		where = append(where, "c.company_id = "+a.add(q.CompanyID))

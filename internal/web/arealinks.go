@@ -30,6 +30,7 @@ var areaLinks = []areaLink{
 	{"sales", "tasks", "/tasks", "ti-checklist", "tasks", crm.PermReadAll},
 	{"marketing", "awareness", "/marketing/awareness", "ti-chart-line", "awareness", crm.PermReadAll},
 	{"marketing", "forms", "/marketing/forms", "ti-forms", "forms", crm.PermWriteContacts},
+	{"marketing", "segments", "/marketing/segments", "ti-filter", "segments", crm.PermReadAll},
 	{"marketing", "scoring", "/settings/scoring", "ti-target-arrow", "scoring", crm.PermSettings},
 	{"marketing", "products", "/products", "ti-package", "products", crm.PermReadAll},
 	{"marketing", "competitors", "/competitors", "ti-swords", "competitors", crm.PermReadAll},

@@ -29,7 +29,7 @@ const maxPropFilters = 5
 // listParams are the query parameters of the contact list that select and
 // order contacts (the paging parameters cursor and hist are not among
 // them): a saved view keeps these.
-var listParams = []string{"q", "company", "stage", "lead", "owner", "tag", "source", "consent", "pk", "po", "pv", "sort"}
+var listParams = []string{"q", "company", "segment", "stage", "lead", "owner", "tag", "source", "consent", "pk", "po", "pv", "sort"}
 
 // listQuery returns the selecting parameters of v as a query string, in a
 // stable order.
@@ -75,6 +75,11 @@ func contactQuery(v url.Values, ac app.Actor) store.ContactQuery {
 		Cursor: v.Get("cursor"), Limit: contactsPageSize}
 	if id, err := strconv.ParseInt(v.Get("company"), 10, 64); err == nil && id > 0 {
 		q.CompanyID = id
+	}
+	if s := v.Get("segment"); s != "" {
+		if q.SegmentID, _ = strconv.ParseInt(s, 10, 64); q.SegmentID <= 0 {
+			q.SegmentID = -1 // the app reports it
+		}
 	}
 	for _, s := range v["stage"] {
 		if s != "" {
@@ -154,8 +159,9 @@ type contactsData struct {
 	ExportUTF8 string
 	ExportSJIS string
 	OwnerOpts  []option
-	Query      string // the selecting parameters, for views, export and paging
-	Back       string // this page, to come back to after a bulk action
+	SegOpts    []option // segments and lists for the "in segment" filter
+	Query      string   // the selecting parameters, for views, export and paging
+	Back       string   // this page, to come back to after a bulk action
 	NextURL    string
 	PrevURL    string
 	Filtered   bool // a filter or search is applied
@@ -283,6 +289,15 @@ func (s *server) contactsListPage(w http.ResponseWriter, r *http.Request, rq *re
 	d.OwnerOpts = append([]option{{"", i18n.T(rq.lang, "contacts.filter.any")}, {"me", i18n.T(rq.lang, "contacts.filter.me")},
 		{"none", i18n.T(rq.lang, "contacts.filter.no_owner")}}, d.Dir.ownerOptions(rq.lang, "contacts.filter.any")[1:]...)
 
+	segs, err := s.app.Segments(ctx, rq.actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.SegOpts = []option{{"", i18n.T(rq.lang, "contacts.filter.any")}}
+	for _, g := range segs {
+		d.SegOpts = append(d.SegOpts, option{strconv.FormatInt(g.ID, 10), g.Name})
+	}
+
 	// The filter form shows the parameters as given.
 	f := newForm()
 	for _, k := range listParams {
@@ -296,7 +311,7 @@ func (s *server) contactsListPage(w http.ResponseWriter, r *http.Request, rq *re
 	p.Form = f
 	sel, _ := url.ParseQuery(d.Query)
 	d.Filtered = len(sel) > 0 && !(len(sel) == 1 && sel.Has("sort"))
-	for _, k := range []string{"stage", "lead", "owner", "tag", "source", "consent", "pk"} {
+	for _, k := range []string{"segment", "stage", "lead", "owner", "tag", "source", "consent", "pk"} {
 		d.Advanced = d.Advanced || sel.Has(k)
 	}
 	keys, ops, vals := v["pk"], v["po"], v["pv"]

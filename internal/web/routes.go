@@ -153,6 +153,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.catalogueRoutes()...)
 	rs = append(rs, s.competitorsRoutes()...)
 	rs = append(rs, s.quoteAndInvoiceRoutes()...)
+	rs = append(rs, s.segmentsRoutes()...)
 	return rs
 }
 
