@@ -444,20 +444,21 @@ func (s *server) quotePreview(w http.ResponseWriter, r *http.Request, rq *req) e
 // ---- the quote page ----
 
 type quoteData struct {
-	Q          crm.Quote
-	Tax        crm.TaxResult
-	Status     crm.QuoteStatus
-	Revisions  []crm.Quote
-	Approvals  []crm.QuoteApproval
-	CanWrite   bool
-	CanApprove bool
-	NeedsOK    bool
-	LimitBP    int64
-	ShareLink  string // right after sending: shown once
-	Latest     bool
-	Invoice    *crm.Invoice // the accepted quote's invoice, once made
-	Today      string
-	DueDefault string
+	Q           crm.Quote
+	Tax         crm.TaxResult
+	Status      crm.QuoteStatus
+	Revisions   []crm.Quote
+	Approvals   []crm.QuoteApproval
+	CanWrite    bool
+	CanApprove  bool
+	NeedsOK     bool
+	LimitBP     int64
+	ShareLink   string // right after sending: shown once
+	InvoiceLink string // right after sharing or e-mailing the invoice: shown once
+	Latest      bool
+	Invoice     *crm.Invoice // the accepted quote's invoice, once made
+	Today       string
+	DueDefault  string
 }
 
 func (s *server) loadQuote(r *http.Request, rq *req) (crm.Quote, crm.Deal, error) {
