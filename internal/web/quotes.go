@@ -502,7 +502,24 @@ func (s *server) quoteView(w http.ResponseWriter, r *http.Request, rq *req, q cr
 	p.Data = d
 	p.Form = newForm()
 	p.Form.Version = q.Version
+	if d.Invoice != nil {
+		p.Form.Set("email", s.dealContactEmail(r, rq, q.DealID))
+	}
 	return p, nil
+}
+
+// dealContactEmail is the address of the deal's contact, the invoice
+// e-mail's default recipient; "" when there is none the actor may see.
+func (s *server) dealContactEmail(r *http.Request, rq *req, dealID int64) string {
+	d, err := s.app.Deal(r.Context(), rq.actor, dealID)
+	if err != nil || d.ContactID == 0 {
+		return ""
+	}
+	c, err := s.app.Contact(r.Context(), rq.actor, d.ContactID)
+	if err != nil {
+		return ""
+	}
+	return c.Email
 }
 
 func (s *server) quotePage(w http.ResponseWriter, r *http.Request, rq *req) error {
