@@ -34,11 +34,13 @@ func (e *env) invoicesSamples(role string) map[string]sample {
 	other := e.acceptedQuote("Invoice 2 " + role)
 	p := fmt.Sprintf("/invoices/%d", inv.ID)
 	return map[string]sample{
-		"GET /invoices":            {path: "/invoices?status=unpaid"},
-		"POST /invoices":           {path: "/invoices", body: map[string]any{"quote_id": other.ID}},
-		"GET /invoices/{id}":       {path: p},
-		"GET /invoices/{id}/pdf":   {path: p + "/pdf"},
-		"POST /invoices/{id}/paid": {path: p + "/paid", body: map[string]any{"paid": true}, headers: []string{"If-Match", `"999"`}},
+		"GET /invoices":             {path: "/invoices?status=unpaid"},
+		"POST /invoices":            {path: "/invoices", body: map[string]any{"quote_id": other.ID}},
+		"GET /invoices/{id}":        {path: p},
+		"GET /invoices/{id}/pdf":    {path: p + "/pdf"},
+		"POST /invoices/{id}/paid":  {path: p + "/paid", body: map[string]any{"paid": true}, headers: []string{"If-Match", `"999"`}},
+		"POST /invoices/{id}/share": {path: p + "/share", body: map[string]any{"expires_days": 7}},
+		"POST /invoices/{id}/send":  {path: p + "/send", body: map[string]any{"email": "keiri@example.jp"}},
 	}
 }
 
@@ -72,6 +74,33 @@ func (e *env) happyInvoices() {
 	paid := e.do("sales", "POST", loc+"/paid", map[string]any{"paid": true}, "If-Match", res.etag(t)).want(t, 200).obj(t)
 	if paid["status"] != "paid" || paid["paid_at"] == nil {
 		t.Errorf("paid = %v", paid)
+	}
+	// The share link: made, replaced by the e-mail's, the old one a plain 404 on the public page.
+	e.do("viewer", "POST", loc+"/share", nil).want(t, 403)
+	bad := e.do("sales", "POST", loc+"/share", map[string]any{"expires_days": 400}).want(t, 422)
+	if fe := bad.fieldErrors(t); fe["expires_days"] == "" {
+		t.Errorf("400 days: %v", fe)
+	}
+	shared := e.do("sales", "POST", loc+"/share", map[string]any{"expires_days": 7}).want(t, 200).obj(t)
+	first, _ := shared["share_url"].(string)
+	if !strings.Contains(first, "/i/i_") || shared["invoice"].(map[string]any)["has_share_link"] != true ||
+		shared["invoice"].(map[string]any)["share_expires_at"] == nil {
+		t.Fatalf("shared = %v", shared)
+	}
+	bad = e.do("sales", "POST", loc+"/send", map[string]any{"email": "nope"}).want(t, 422)
+	if fe := bad.fieldErrors(t); fe["email"] == "" {
+		t.Errorf("bad address: %v", fe)
+	}
+	sent := e.do("sales", "POST", loc+"/send", map[string]any{"email": "keiri@example.jp", "message": "<b>x</b>"}).want(t, 200).obj(t)
+	second, _ := sent["share_url"].(string)
+	if !strings.Contains(second, "/i/i_") || second == first {
+		t.Fatalf("sent = %v", sent)
+	}
+	if _, _, err := e.app.SharedInvoice(context.Background(), first[strings.Index(first, "/i/")+3:]); err == nil {
+		t.Errorf("the replaced link still works")
+	}
+	if _, _, err := e.app.SharedInvoice(context.Background(), second[strings.Index(second, "/i/")+3:]); err != nil {
+		t.Errorf("the mailed link: %v", err)
 	}
 	list := e.do("viewer", "GET", fmt.Sprintf("/api/v1/invoices?quote_id=%d", q.ID), nil).want(t, 200).obj(t)["data"].([]any)
 	if len(list) != 1 {

@@ -32,25 +32,33 @@ func (s *server) invoicesRoutes() []route {
 		{method: http.MethodPost, path: "/invoices/{id}/paid", perm: crm.PermWriteSales, id: "setInvoicePaid", tag: "invoices",
 			summary: "Mark the invoice paid (today) or unpaid", body: "InvoicePaid", ifMatch: true, status: 200,
 			resp: "Invoice", handle: s.setInvoicePaid},
+		{method: http.MethodPost, path: "/invoices/{id}/share", perm: crm.PermWriteSales, id: "shareInvoice", tag: "invoices",
+			summary: "Make the invoice's share link for the customer (returned once; only its hash is stored); the previous link stops working",
+			body:    "InvoiceShare", bodyOptional: true, status: 200, resp: "InvoiceShared", handle: s.shareInvoice},
+		{method: http.MethodPost, path: "/invoices/{id}/send", perm: crm.PermWriteSales, id: "sendInvoice", tag: "invoices",
+			summary: "E-mail the invoice PDF and a new share link to the customer through the workspace's SMTP server; the previous link stops working",
+			body:    "InvoiceSend", status: 200, resp: "InvoiceShared", handle: s.sendInvoice},
 	}
 }
 
 type invoiceJSON struct {
-	ID          int64      `json:"id"`
-	QuoteID     int64      `json:"quote_id"`
-	QuoteNumber string     `json:"quote_number"`
-	DealID      int64      `json:"deal_id"`
-	Number      string     `json:"number"`
-	IssueDate   string     `json:"issue_date"`
-	DueDate     string     `json:"due_date"`
-	BankDetails string     `json:"bank_details"`
-	Status      string     `json:"status"`
-	PaidAt      *time.Time `json:"paid_at"`
-	Total       int64      `json:"total"`
-	Currency    string     `json:"currency"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Version     int64      `json:"version"`
+	ID             int64      `json:"id"`
+	QuoteID        int64      `json:"quote_id"`
+	QuoteNumber    string     `json:"quote_number"`
+	DealID         int64      `json:"deal_id"`
+	Number         string     `json:"number"`
+	IssueDate      string     `json:"issue_date"`
+	DueDate        string     `json:"due_date"`
+	BankDetails    string     `json:"bank_details"`
+	Status         string     `json:"status"`
+	PaidAt         *time.Time `json:"paid_at"`
+	Total          int64      `json:"total"`
+	Currency       string     `json:"currency"`
+	HasShareLink   bool       `json:"has_share_link"`
+	ShareExpiresAt *time.Time `json:"share_expires_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	Version        int64      `json:"version"`
 }
 
 func (i invoiceJSON) etag() int64 { return i.Version }
@@ -58,7 +66,8 @@ func (i invoiceJSON) etag() int64 { return i.Version }
 func toInvoice(in crm.Invoice) invoiceJSON {
 	return invoiceJSON{ID: in.ID, QuoteID: in.QuoteID, QuoteNumber: in.QuoteNumber, DealID: in.DealID, Number: in.Number,
 		IssueDate: in.IssueDate, DueDate: in.DueDate, BankDetails: in.BankDetails, Status: string(in.Status),
-		PaidAt: optTime(in.PaidAt), Total: in.Total, Currency: in.Currency, CreatedAt: in.CreatedAt,
+		PaidAt: optTime(in.PaidAt), Total: in.Total, Currency: in.Currency, HasShareLink: in.HasShareLink,
+		ShareExpiresAt: optTime(in.ShareExpiresAt), CreatedAt: in.CreatedAt,
 		UpdatedAt: in.UpdatedAt, Version: in.Version}
 }
 
@@ -167,8 +176,11 @@ func invoicesSchemas() js {
 			"quote_number": str(""), "deal_id": idSchema(""), "number": str("INV-YYYY-NNNN."),
 			"issue_date": date(""), "due_date": date(""), "bank_details": str("Printed under お振込先 / Bank transfer to."),
 			"status": enumOf(string(crm.InvoiceUnpaid), string(crm.InvoicePaid)), "paid_at": nullable(dateTime("")),
-			"total": integer("Minor units, tax included."), "currency": str(""), "created_at": dateTime(""),
-			"updated_at": dateTime(""), "version": integer("Send it back as If-Match."),
+			"total": integer("Minor units, tax included."), "currency": str(""),
+			"has_share_link":   boolean("Whether the customer's share link exists."),
+			"share_expires_at": nullable(dateTime("When the share link stops working; null: never.")),
+			"created_at":       dateTime(""),
+			"updated_at":       dateTime(""), "version": integer("Send it back as If-Match."),
 		}),
 		"InvoiceList": listOf("Invoice"),
 		"InvoiceInput": input([]string{"quote_id"}, js{
@@ -178,5 +190,66 @@ func invoicesSchemas() js {
 			"bank_details": str("The quote settings' bank details by default."),
 		}),
 		"InvoicePaid": input([]string{"paid"}, js{"paid": boolean("")}),
+		"InvoiceShare": input(nil, js{"expires_days": js{"type": "integer", "minimum": 0, "maximum": 365,
+			"description": "Days the link works; 0 or absent: no expiry."}}),
+		"InvoiceSend": input([]string{"email"}, js{"expires_days": js{"type": "integer", "minimum": 0, "maximum": 365,
+			"description": "Days the link works; 0 or absent: no expiry."},
+			"email":   str("The customer's address."),
+			"message": str("A note at the top of the e-mail, 2,000 characters at most.")}),
+		"InvoiceShared": record(js{"invoice": ref("Invoice"), "share_url": str("The customer's link; shown only now (only its hash is stored).")}),
 	}
+}
+
+type invoiceShareJSON struct {
+	ExpiresDays int `json:"expires_days"`
+}
+
+type invoiceSendJSON struct {
+	ExpiresDays int    `json:"expires_days"`
+	Email       string `json:"email"`
+	Message     string `json:"message"`
+}
+
+type invoiceSharedJSON struct {
+	Invoice  invoiceJSON `json:"invoice"`
+	ShareURL string      `json:"share_url"`
+}
+
+func (s *server) shareInvoice(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
+	return s.invoiceLink(w, r, ac, false)
+}
+
+func (s *server) sendInvoice(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
+	return s.invoiceLink(w, r, ac, true)
+}
+
+// invoiceLink makes the share link, or e-mails the invoice with a new one.
+func (s *server) invoiceLink(w http.ResponseWriter, r *http.Request, ac app.Actor, send bool) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var link string
+	if send {
+		var body invoiceSendJSON
+		if err := decodeJSON(r, &body, false); err != nil {
+			return err
+		}
+		link, err = s.app.SendInvoice(r.Context(), ac, id, app.SendInput{ExpiresDays: body.ExpiresDays,
+			Email: body.Email, Message: body.Message})
+	} else {
+		var body invoiceShareJSON
+		if err := decodeJSON(r, &body, true); err != nil {
+			return err
+		}
+		link, err = s.app.ShareInvoice(r.Context(), ac, id, body.ExpiresDays)
+	}
+	if err != nil {
+		return err
+	}
+	in, err := s.app.Invoice(r.Context(), ac, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, invoiceSharedJSON{Invoice: toInvoice(in), ShareURL: link})
 }

@@ -155,6 +155,19 @@ func (a *App) InvoicePDF(ctx context.Context, ac Actor, id int64) ([]byte, strin
 	if err != nil {
 		return nil, "", err
 	}
+	return a.invoicePDF(ctx, in)
+}
+
+// SharedInvoicePDF renders the invoice of a share token.
+func (a *App) SharedInvoicePDF(ctx context.Context, token string) ([]byte, string, error) {
+	in, _, err := a.SharedInvoice(ctx, token)
+	if err != nil {
+		return nil, "", err
+	}
+	return a.invoicePDF(ctx, in)
+}
+
+func (a *App) invoicePDF(ctx context.Context, in crm.Invoice) ([]byte, string, error) {
 	q, err := a.Store.Quote(ctx, in.QuoteID)
 	if err != nil {
 		return nil, "", err

@@ -27,9 +27,15 @@ type Invoice struct {
 	Status      InvoiceStatus
 	PaidAt      time.Time
 	CreatedBy   int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int64
+
+	// The public share link: only whether one exists and when it ends
+	// (zero: never); the token itself is shown once, when made.
+	HasShareLink   bool
+	ShareExpiresAt time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
 
 	// Read only: from the quote and its deal.
 	QuoteNumber string

@@ -354,6 +354,21 @@ var invoicesEN = map[string]string{
 	"invoice.field.bank_details": "Bank details for invoices",
 	"invoice.help.bank_details":  "Printed on invoices under “Bank transfer to”, e.g. bank, branch, account type and number, holder.",
 	"flash.invoice.created":      "Invoice made.",
+	"flash.invoice.sent":         "Invoice e-mailed.",
+	"flash.invoice.shared":       "Share link made.",
+	"invoice.share":              "Share link",
+	"invoice.share.title":        "Invoice share link",
+	"invoice.share.text":         "Copy it now: it is shown only once. The customer can view and download the invoice there; a new link replaces this one.",
+	"invoice.share.has_link":     "A share link exists (valid until %s).",
+	"invoice.share.has_link_any": "A share link exists (no expiry).",
+	"invoice.send":               "Send by e-mail",
+	"invoice.send.email":         "E-mail to",
+	"invoice.send.email_help":    "The PDF and a new share link go out through the workspace's mail server.",
+	"invoice.public.title":       "Invoice",
+	"invoice.public.bank":        "Bank transfer to",
+	"invoice.public.download":    "Download PDF",
+	"invoice.public.paid":        "Paid. Thank you.",
+	"timeline.kind.invoice_sent": "Invoice sent",
 }
 
 var invoicesJA = map[string]string{
@@ -370,6 +385,21 @@ var invoicesJA = map[string]string{
 	"invoice.field.bank_details": "請求書のお振込先",
 	"invoice.help.bank_details":  "請求書の「お振込先」に印字します（銀行名・支店名・口座種別・口座番号・口座名義）。",
 	"flash.invoice.created":      "請求書を作成しました。",
+	"flash.invoice.sent":         "請求書をメールで送付しました。",
+	"flash.invoice.shared":       "共有リンクを作成しました。",
+	"invoice.share":              "共有リンク",
+	"invoice.share.title":        "請求書の共有リンク",
+	"invoice.share.text":         "今すぐコピーしてください（表示はこの一度だけです）。お客様はここで請求書の閲覧・ダウンロードができます。新しいリンクを作るとこのリンクは無効になります。",
+	"invoice.share.has_link":     "共有リンクがあります（%s まで有効）。",
+	"invoice.share.has_link_any": "共有リンクがあります（無期限）。",
+	"invoice.send":               "メールで送付",
+	"invoice.send.email":         "送付先メールアドレス",
+	"invoice.send.email_help":    "PDFと新しい共有リンクをワークスペースのメールサーバーから送ります。",
+	"invoice.public.title":       "請求書",
+	"invoice.public.bank":        "お振込先",
+	"invoice.public.download":    "PDFをダウンロード",
+	"invoice.public.paid":        "お支払いを確認いたしました。ありがとうございます。",
+	"timeline.kind.invoice_sent": "請求書送付",
 }
 
 var invoicesErrorsJA = map[string]string{
@@ -378,6 +408,7 @@ var invoicesErrorsJA = map[string]string{
 	"this quote does not exist":                 "この見積書はありません。",
 	"is too long (1,000 characters at most)":    "長すぎます（1,000文字まで）。",
 	"choose paid or unpaid":                     "入金済みか未入金を選んでください。",
+	"enter the customer's e-mail address":       "お客様のメールアドレスを入力してください。",
 }
 
 func init() {

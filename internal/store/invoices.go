@@ -13,7 +13,7 @@ import (
 // ---- invoices ----
 
 const invoiceCols = `i.id, i.quote_id, i.number, i.issue_date, i.due_date, i.bank_details, i.status, i.paid_at,
-	COALESCE(i.created_by, 0), i.created_at, i.updated_at, i.version, q.number, q.deal_id, COALESCE(d.name, ''),
+	i.share_token_hash IS NOT NULL, i.share_expires_at, COALESCE(i.created_by, 0), i.created_at, i.updated_at, i.version, q.number, q.deal_id, COALESCE(d.name, ''),
 	q.total, q.currency, TRIM(q.recipient_company || ' ' || q.recipient_person), COALESCE(d.owner_id, 0),
 	COALESCE(d.team_id, 0)`
 
@@ -22,15 +22,16 @@ const invoiceFrom = ` FROM invoices i JOIN quotes q ON q.id = i.quote_id JOIN de
 func scanInvoice(sc interface{ Scan(...any) error }) (crm.Invoice, error) {
 	var in crm.Invoice
 	var status string
-	var paid, created, updated int64
+	var paid, expires, created, updated int64
 	err := sc.Scan(&in.ID, &in.QuoteID, &in.Number, &in.IssueDate, &in.DueDate, &in.BankDetails, &status, &paid,
-		&in.CreatedBy, &created, &updated, &in.Version, &in.QuoteNumber, &in.DealID, &in.DealName, &in.Total,
+		&in.HasShareLink, &expires, &in.CreatedBy, &created, &updated, &in.Version, &in.QuoteNumber, &in.DealID, &in.DealName, &in.Total,
 		&in.Currency, &in.Recipient, &in.DealOwnerID, &in.DealTeamID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, crm.ErrNotFound
 	}
 	in.Status = crm.InvoiceStatus(status)
 	in.PaidAt, in.CreatedAt, in.UpdatedAt = fromMS(paid), fromMS(created), fromMS(updated)
+	in.ShareExpiresAt = fromMS(expires)
 	return in, err
 }
 
@@ -118,5 +119,25 @@ func (tx *Tx) SetInvoiceStatus(ctx context.Context, in *crm.Invoice, now time.Ti
 	}
 	in.Version++
 	in.UpdatedAt = now
+	return nil
+}
+
+// InvoiceByShareHash returns the invoice whose share token hashes to hash.
+func (s *Store) InvoiceByShareHash(ctx context.Context, hash string) (crm.Invoice, error) {
+	return scanInvoice(s.r().QueryRowContext(ctx, "SELECT "+invoiceCols+invoiceFrom+"WHERE i.share_token_hash = $1", hash))
+}
+
+// SetInvoiceShare stores the hash of an invoice's share token and its
+// expiry (zero: none), replacing the previous link; an empty hash removes it.
+func (tx *Tx) SetInvoiceShare(ctx context.Context, id int64, hash string, expires time.Time) error {
+	h := sql.NullString{String: hash, Valid: hash != ""}
+	res, err := tx.q().ExecContext(ctx, "UPDATE invoices SET share_token_hash = $1, share_expires_at = $2 WHERE id = $3",
+		h, ms(expires), id)
+	if err != nil {
+		return tx.s.d.mapError(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return crm.ErrNotFound
+	}
 	return nil
 }

@@ -444,20 +444,21 @@ func (s *server) quotePreview(w http.ResponseWriter, r *http.Request, rq *req) e
 // ---- the quote page ----
 
 type quoteData struct {
-	Q          crm.Quote
-	Tax        crm.TaxResult
-	Status     crm.QuoteStatus
-	Revisions  []crm.Quote
-	Approvals  []crm.QuoteApproval
-	CanWrite   bool
-	CanApprove bool
-	NeedsOK    bool
-	LimitBP    int64
-	ShareLink  string // right after sending: shown once
-	Latest     bool
-	Invoice    *crm.Invoice // the accepted quote's invoice, once made
-	Today      string
-	DueDefault string
+	Q           crm.Quote
+	Tax         crm.TaxResult
+	Status      crm.QuoteStatus
+	Revisions   []crm.Quote
+	Approvals   []crm.QuoteApproval
+	CanWrite    bool
+	CanApprove  bool
+	NeedsOK     bool
+	LimitBP     int64
+	ShareLink   string // right after sending: shown once
+	InvoiceLink string // right after sharing or e-mailing the invoice: shown once
+	Latest      bool
+	Invoice     *crm.Invoice // the accepted quote's invoice, once made
+	Today       string
+	DueDefault  string
 }
 
 func (s *server) loadQuote(r *http.Request, rq *req) (crm.Quote, crm.Deal, error) {
@@ -501,7 +502,24 @@ func (s *server) quoteView(w http.ResponseWriter, r *http.Request, rq *req, q cr
 	p.Data = d
 	p.Form = newForm()
 	p.Form.Version = q.Version
+	if d.Invoice != nil {
+		p.Form.Set("email", s.dealContactEmail(r, rq, q.DealID))
+	}
 	return p, nil
+}
+
+// dealContactEmail is the address of the deal's contact, the invoice
+// e-mail's default recipient; "" when there is none the actor may see.
+func (s *server) dealContactEmail(r *http.Request, rq *req, dealID int64) string {
+	d, err := s.app.Deal(r.Context(), rq.actor, dealID)
+	if err != nil || d.ContactID == 0 {
+		return ""
+	}
+	c, err := s.app.Contact(r.Context(), rq.actor, d.ContactID)
+	if err != nil {
+		return ""
+	}
+	return c.Email
 }
 
 func (s *server) quotePage(w http.ResponseWriter, r *http.Request, rq *req) error {

@@ -157,8 +157,9 @@ func TestPagesRender(t *testing.T) {
 	for _, rt := range e.srv.routes() {
 		if rt.method != http.MethodGet || rt.pattern == "/static/" || strings.HasPrefix(rt.pattern, "/settings/mail/test/") ||
 			strings.HasSuffix(rt.pattern, "/export") || strings.HasSuffix(rt.pattern, "/suggest") ||
-			strings.HasSuffix(rt.pattern, "/progress") || strings.HasPrefix(rt.pattern, "/q/") {
-			continue // downloads and htmx fragments, not pages; /q/: a wrong share token is a plain 404
+			strings.HasSuffix(rt.pattern, "/progress") || strings.HasPrefix(rt.pattern, "/q/") ||
+			strings.HasPrefix(rt.pattern, "/i/") {
+			continue // downloads and htmx fragments, not pages; /q/, /i/: a wrong share token is a plain 404
 		}
 		p := strings.ReplaceAll(samplePath(rt.pattern), "999999", "1")
 		paths = append(paths, p)

@@ -96,6 +96,8 @@ CREATE TABLE invoices (
     bank_details TEXT NOT NULL DEFAULT '',
     status       TEXT NOT NULL DEFAULT 'unpaid',   -- unpaid, paid
     paid_at      BIGINT NOT NULL DEFAULT 0,
+    share_token_hash TEXT UNIQUE,              -- SHA-256 of the public link's token; NULL = no link
+    share_expires_at BIGINT NOT NULL DEFAULT 0, -- 0 = the link does not expire
     created_by   BIGINT REFERENCES users (id) ON DELETE SET NULL,
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL,
