@@ -147,38 +147,13 @@ func (a *App) SendInvoice(ctx context.Context, ac Actor, id int64, in SendInput)
 // language; replies go to the salesperson.
 func invoiceMail(inv crm.Invoice, q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link string,
 	pdf []byte, name string) mail.Message {
-	company := ws.CompanyName
-	if company == "" {
-		company = ws.Name
+	d := documentMail{
+		subjectJA: "【請求書】" + inv.Number + " " + q.Subject,
+		subjectEN: "Invoice " + inv.Number + " " + q.Subject,
+		bodyJA: fmt.Sprintf("請求書（%s）をお送りいたします。PDFを添付しております。\nお支払期限: %s\n下記のページから内容のご確認・ダウンロードができます。",
+			inv.Number, inv.DueDate),
+		bodyEN: fmt.Sprintf("Please find our invoice %s attached as PDF, due %s.\nYou can also view and download it here:",
+			inv.Number, inv.DueDate),
 	}
-	to := q.RecipientPerson
-	var subject string
-	var b strings.Builder
-	if q.Language == crm.LangJA {
-		subject = "【請求書】" + inv.Number + " " + q.Subject
-		if q.RecipientCompany != "" {
-			b.WriteString(q.RecipientCompany + "\n")
-		}
-		if to != "" {
-			b.WriteString(to + " 様\n\n")
-		}
-		if in.Message != "" {
-			b.WriteString(in.Message + "\n\n")
-		}
-		fmt.Fprintf(&b, "請求書（%s）をお送りいたします。PDFを添付しております。\nお支払期限: %s\n下記のページから内容のご確認・ダウンロードができます。\n\n%s\n\n%s\n%s\n",
-			inv.Number, inv.DueDate, link, company, from.Name)
-	} else {
-		subject = "Invoice " + inv.Number + " " + q.Subject
-		if to != "" {
-			b.WriteString("Dear " + to + ",\n\n")
-		}
-		if in.Message != "" {
-			b.WriteString(in.Message + "\n\n")
-		}
-		fmt.Fprintf(&b, "Please find our invoice %s attached as PDF, due %s.\nYou can also view and download it here:\n\n%s\n\n%s\n%s\n",
-			inv.Number, inv.DueDate, link, from.Name, company)
-	}
-	return mail.Message{To: in.Email, ToName: to, Subject: strings.TrimSpace(subject), Text: b.String(),
-		ReplyTo: from.Email, FromName: company,
-		Attachments: []mail.Attachment{{Name: name, ContentType: "application/pdf", Data: pdf}}}
+	return d.message(q, ws, from, in, link, pdf, name)
 }

@@ -590,6 +590,25 @@ func (a *App) SendQuote(ctx context.Context, ac Actor, id, version int64, in Sen
 // quoteMail is the e-mail that carries a quote: the note, the link, the
 // PDF attached, in the quote's language; replies go to the salesperson.
 func quoteMail(q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link string, pdf []byte, name string) mail.Message {
+	d := documentMail{
+		subjectJA: "【御見積書】" + q.Number + " " + q.Subject,
+		subjectEN: "Quotation " + q.Number + " " + q.Subject,
+		bodyJA:    fmt.Sprintf("御見積書（%s）をお送りいたします。PDFを添付しております。\n下記のページから内容のご確認・ダウンロード・ご承諾ができます。", q.Number),
+		bodyEN:    fmt.Sprintf("Please find our quotation %s attached as PDF.\nYou can also view, download and accept it here:", q.Number),
+	}
+	return d.message(q, ws, from, in, link, pdf, name)
+}
+
+// documentMail is the text of an e-mail that carries a quote or an invoice
+// in both languages; message adds what the two share: the recipient's
+// name (御中 / 様), the salesperson's note, the link, the signature and the
+// PDF attached.
+type documentMail struct {
+	subjectJA, subjectEN string
+	bodyJA, bodyEN       string // the sentences before the link
+}
+
+func (d documentMail) message(q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link string, pdf []byte, name string) mail.Message {
 	company := ws.CompanyName
 	if company == "" {
 		company = ws.Name
@@ -598,7 +617,7 @@ func quoteMail(q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link 
 	var subject string
 	var b strings.Builder
 	if q.Language == crm.LangJA {
-		subject = "【御見積書】" + q.Number + " " + q.Subject
+		subject = d.subjectJA
 		if q.RecipientCompany != "" {
 			b.WriteString(q.RecipientCompany + "\n")
 		}
@@ -608,18 +627,16 @@ func quoteMail(q crm.Quote, ws crm.Workspace, from crm.User, in SendInput, link 
 		if in.Message != "" {
 			b.WriteString(in.Message + "\n\n")
 		}
-		fmt.Fprintf(&b, "御見積書（%s）をお送りいたします。PDFを添付しております。\n下記のページから内容のご確認・ダウンロード・ご承諾ができます。\n\n%s\n\n%s\n%s\n",
-			q.Number, link, company, from.Name)
+		fmt.Fprintf(&b, "%s\n\n%s\n\n%s\n%s\n", d.bodyJA, link, company, from.Name)
 	} else {
-		subject = "Quotation " + q.Number + " " + q.Subject
+		subject = d.subjectEN
 		if to != "" {
 			b.WriteString("Dear " + to + ",\n\n")
 		}
 		if in.Message != "" {
 			b.WriteString(in.Message + "\n\n")
 		}
-		fmt.Fprintf(&b, "Please find our quotation %s attached as PDF.\nYou can also view, download and accept it here:\n\n%s\n\n%s\n%s\n",
-			q.Number, link, from.Name, company)
+		fmt.Fprintf(&b, "%s\n\n%s\n\n%s\n%s\n", d.bodyEN, link, from.Name, company)
 	}
 	return mail.Message{To: in.Email, ToName: to, Subject: strings.TrimSpace(subject), Text: b.String(),
 		ReplyTo: from.Email, FromName: company,
