@@ -191,6 +191,17 @@ func (a *App) canSeeDeal(ctx context.Context, ac Actor, d crm.Deal) error {
 	return nil
 }
 
+// dealSeer returns whether the actor may see a deal of the given owner and
+// team, reading the visibility setting once for a whole list.
+func (a *App) dealSeer(ctx context.Context, ac Actor) (func(ownerID, teamID int64) bool, error) {
+	mode, err := a.visibility(ctx, "deals")
+	if err != nil {
+		return nil, err
+	}
+	v := ac.User.Viewer()
+	return func(ownerID, teamID int64) bool { return v.CanSee(mode, ownerID, teamID) }, nil
+}
+
 // Deal returns one deal the actor may see.
 func (a *App) Deal(ctx context.Context, ac Actor, id int64) (crm.Deal, error) {
 	if err := ac.require(crm.PermReadAll); err != nil {

@@ -41,9 +41,13 @@ func (a *App) Invoices(ctx context.Context, ac Actor, f store.InvoiceQuery) ([]c
 	if err != nil {
 		return nil, err
 	}
+	canSee, err := a.dealSeer(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
 	out := ins[:0]
 	for _, in := range ins {
-		if a.canSeeInvoice(ctx, ac, in) == nil {
+		if canSee(in.DealOwnerID, in.DealTeamID) {
 			out = append(out, in)
 		}
 	}

@@ -105,9 +105,13 @@ func (a *App) Quotes(ctx context.Context, ac Actor, f store.QuoteQuery) ([]crm.Q
 	if err != nil {
 		return nil, err
 	}
+	canSee, err := a.dealSeer(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
 	out := qs[:0]
 	for _, q := range qs {
-		if a.canSeeQuote(ctx, ac, q) == nil {
+		if canSee(q.DealOwnerID, q.DealTeamID) {
 			out = append(out, q)
 		}
 	}

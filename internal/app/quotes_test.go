@@ -293,3 +293,26 @@ func TestQuoteEmailCarriesThePDF(t *testing.T) {
 		t.Errorf("Reply-To = %q", got)
 	}
 }
+
+// TestQuoteListFollowsDealVisibility: with team-private deals, a sales
+// user who neither owns the deal nor is on its team lists none of its
+// quotes; the owner lists them.
+func TestQuoteListFollowsDealVisibility(t *testing.T) {
+	f := newQuoteFixture(t)
+	in := f.input(t)
+	if _, err := f.app.CreateQuote(ctx, f.sales, f.deal.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	ws, v, _ := f.app.Workspace(ctx)
+	ws.RecordVisibility = map[string]crm.Visibility{"deals": crm.VisibleTeam}
+	if _, err := f.app.UpdateWorkspace(ctx, f.owner, ws, v); err != nil {
+		t.Fatal(err)
+	}
+	outsider := f.addUser(t, "outsider@example.jp", crm.RoleSales)
+	if qs, err := f.app.Quotes(ctx, outsider, store.QuoteQuery{}); err != nil || len(qs) != 0 {
+		t.Errorf("outsider lists %d quotes (%v), want 0", len(qs), err)
+	}
+	if qs, err := f.app.Quotes(ctx, f.sales, store.QuoteQuery{}); err != nil || len(qs) != 1 {
+		t.Errorf("the deal's owner lists %d quotes (%v), want 1", len(qs), err)
+	}
+}
