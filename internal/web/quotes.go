@@ -292,7 +292,7 @@ func (s *server) quoteFormPage(w http.ResponseWriter, r *http.Request, rq *req, 
 		p.Title = i18n.T(rq.lang, "quote.edit_of", q.Number)
 		data.Action = fmt.Sprintf("/quotes/%d", q.ID)
 	}
-	page, err := s.app.Store.ListProducts(r.Context(), store.ProductQuery{ActiveOnly: true, Limit: 500})
+	page, err := s.app.Products(r.Context(), rq.actor, store.ProductQuery{ActiveOnly: true, Limit: 500})
 	if err != nil {
 		return nil, err
 	}
