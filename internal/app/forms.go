@@ -681,14 +681,30 @@ func (a *App) CheckOptIn(ctx context.Context, token string) error {
 const formSecretKey = "forms_secret"
 
 // FormSecret returns the server secret that signs the timestamped tokens
-// of rendered forms (the minimum fill time), creating it on first use. It
-// lives in the database, so every process behind a load balancer shares it.
+// of rendered forms (the minimum fill time), creating it on first use.
 func (a *App) FormSecret(ctx context.Context) ([]byte, error) {
+	return a.secret(ctx, formSecretKey)
+}
+
+// mailSecretKey is the settings key of the secret that signs the links in
+// marketing e-mail (unsubscribe, open pixel, clicks).
+const mailSecretKey = "mail_link_secret"
+
+// MailSecret returns the server secret that signs the links in marketing
+// e-mail (package mailtoken), creating it on first use.
+func (a *App) MailSecret(ctx context.Context) ([]byte, error) {
+	return a.secret(ctx, mailSecretKey)
+}
+
+// secret returns a 256-bit server secret kept in the settings table,
+// creating it on first use. It lives in the database, so every process
+// behind a load balancer shares it.
+func (a *App) secret(ctx context.Context, key string) ([]byte, error) {
 	var doc struct {
 		Key string `json:"key"`
 	}
 	for range 3 {
-		if _, err := a.Store.Setting(ctx, formSecretKey, &doc); err == nil {
+		if _, err := a.Store.Setting(ctx, key, &doc); err == nil {
 			return base64.RawURLEncoding.DecodeString(doc.Key)
 		} else if !errors.Is(err, crm.ErrNotFound) {
 			return nil, err
@@ -697,7 +713,7 @@ func (a *App) FormSecret(ctx context.Context) ([]byte, error) {
 		rand.Read(b)
 		doc.Key = base64.RawURLEncoding.EncodeToString(b)
 		err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.PutSetting(ctx, formSecretKey, doc, 0, a.now())
+			_, err := tx.PutSetting(ctx, key, doc, 0, a.now())
 			return err
 		})
 		if err == nil {
@@ -708,5 +724,5 @@ func (a *App) FormSecret(ctx context.Context) ([]byte, error) {
 		}
 		// Another process created it first: read theirs.
 	}
-	return nil, errors.New("forms: cannot create the form secret")
+	return nil, fmt.Errorf("cannot create the secret %s", key)
 }
