@@ -16,8 +16,9 @@ import (
 // F2 and F3. Segments are evaluated when read, so every request runs the
 // whole query: nothing is cached between them.
 //
-// Engagement comes from the rescore-all job the generator queues; the row
-// waits for it to finish first, so the count is that of scored data.
+// Engagement comes from the scoring `renkei gen` runs before it exits; the
+// row still waits for any rescore-all job (none is expected), so the count
+// is always that of scored data.
 
 const (
 	e3Requests = 50
@@ -36,7 +37,7 @@ func rowE3(quick bool, d *searchData) Row {
 		ID:       "E3",
 		Workload: "segment count: lifecycle in (lead, mql) AND engagement ≥ 20 AND visited /pricing in the last 14 days (GET /api/v1/segments/{id}/count)",
 		Data:     sizeData(quick, "M"),
-		Note: fmt.Sprintf("E3 runs one client, %d measured counts after %d unmeasured ones, after the generator's rescore-all job has finished; "+
+		Note: fmt.Sprintf("E3 runs one client, %d measured counts after %d unmeasured ones, on the data gen scored; "+
 			"engagement decays at read time, so each count evaluates the decay for its candidates", e3Requests, e3Warmup),
 		Metrics: []Metric{{Name: "p95", Unit: "ms", Better: Lower, Target: map[string]float64{"sqlite": 200, "postgres": 200}}},
 		Measure: func(ctx context.Context, env *Env) (map[string]float64, error) { return d.measureE3(ctx, env) },

@@ -39,6 +39,15 @@ type searchData struct {
 	f2              []string // q values
 	f2As            []string // what each q value is: reading, e-mail or company
 	f3              []url.Values
+	// gen is the timing of the generation that made db, until row D1
+	// counts it as one of its runs (so a full run generates M once less).
+	gen *genRun
+}
+
+// genRun is one timed `renkei gen`.
+type genRun struct {
+	took time.Duration
+	out  genOutput
 }
 
 func rowsF2F3(quick bool, d *searchData) []Row {
@@ -142,11 +151,13 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Log, "    generating the dataset (renkei gen --size %s) for F2, F3, the C rows and the S rows\n", d.size)
+	start := time.Now()
 	out, err := runRenkei(ctx, env, db, "gen", "--size", d.size)
 	if err != nil {
 		db.Close()
 		return err
 	}
+	took := time.Since(start)
 	g, err := parseGen(out)
 	if err != nil {
 		db.Close()
@@ -159,6 +170,7 @@ func (d *searchData) prepare(ctx context.Context, env *Env) error {
 		return err
 	}
 	d.db, d.kind, d.token = db, env.DB.Kind, strings.TrimSpace(tok)
+	d.gen = &genRun{took: took, out: g}
 	d.owner = g.owner
 	if m := genPasswordRE.FindStringSubmatch(out); m != nil {
 		d.password = m[1]

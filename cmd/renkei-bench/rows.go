@@ -14,7 +14,7 @@ func allRows(quick bool) []Row {
 	rows := []Row{rowF1()}
 	search := &searchData{size: genSize(quick)} // shared by F2, F3, the C rows and the S rows
 	rows = append(rows, rowsF2F3(quick, search)...)
-	rows = append(rows, rowF4(quick), rowF5(quick, search), rowD1(quick))
+	rows = append(rows, rowF4(quick), rowF5(quick, search), rowD1(quick, search))
 	rows = append(rows, rowsC(quick, search)...)
 	rows = append(rows, rowC3(quick), rowC5(quick))
 	rows = append(rows, rowsS1S2(quick, search)...)

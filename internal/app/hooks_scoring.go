@@ -106,6 +106,7 @@ func (a *App) rescoreBatch(ctx context.Context, ids []int64) (RescoreTiming, err
 		}
 		w, to, reason := scoreOne(rules, set, c, in.Companies[c.CompanyID], in.Events[id], in.Scores[id], now)
 		old, scored := in.Scores[id]
+		w.New = !scored
 		if len(w.Points) > 0 || scored || to != "" || old.RecycledAt != w.Score.RecycledAt {
 			writes = append(writes, w)
 		}
@@ -119,10 +120,8 @@ func (a *App) rescoreBatch(ctx context.Context, ids []int64) (RescoreTiming, err
 	}
 	start = time.Now()
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
-		for _, w := range writes {
-			if err := tx.PutScore(ctx, w); err != nil {
-				return err
-			}
+		if err := tx.PutScores(ctx, writes); err != nil {
+			return err
 		}
 		for _, m := range moves {
 			moved, err := a.applyScoringMove(ctx, tx, m.id, m.from, m.to, m.reason, now)

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"renkei/internal/crm"
 	"renkei/internal/jobs"
@@ -183,6 +186,14 @@ const rescoreBatchSize = 200
 // its own and progress is reported after it; a retried job starts over,
 // which is harmless (rescoring is idempotent).
 func (a *App) handleRescoreAll(ctx context.Context, j store.Job, progress jobs.Progress) error {
+	return a.RescoreEveryone(ctx, 1, progress)
+}
+
+// RescoreEveryone rescores every contact, batch by batch, with workers
+// batches in flight at once, reporting progress after each. The job runs
+// it with one worker, beside the requests the server serves; the scale
+// generator with more, on data nobody uses yet.
+func (a *App) RescoreEveryone(ctx context.Context, workers int, progress func(done, total int) error) error {
 	total, err := a.Store.ScoringContactCount(ctx)
 	if err != nil {
 		return err
@@ -190,26 +201,44 @@ func (a *App) handleRescoreAll(ctx context.Context, j store.Job, progress jobs.P
 	if err := progress(0, total); err != nil {
 		return err
 	}
-	var after int64
+	batches := make(chan []int64)
+	g, gctx := errgroup.WithContext(ctx)
+	var mu sync.Mutex
 	done := 0
-	for {
-		ids, err := a.Store.ContactIDsAfter(ctx, after, rescoreBatchSize)
-		if err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			break
-		}
-		if _, err := a.rescoreBatch(ctx, ids); err != nil {
-			return err
-		}
-		after = ids[len(ids)-1]
-		done += len(ids)
-		if err := progress(min(done, max(total, done)), max(total, done)); err != nil {
-			return err
-		}
+	for range max(1, workers) {
+		g.Go(func() error {
+			for ids := range batches {
+				if _, err := a.rescoreBatch(gctx, ids); err != nil {
+					return err
+				}
+				mu.Lock()
+				done += len(ids)
+				err := progress(min(done, max(total, done)), max(total, done))
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
-	return nil
+	g.Go(func() error {
+		defer close(batches)
+		var after int64
+		for {
+			ids, err := a.Store.ContactIDsAfter(gctx, after, rescoreBatchSize)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			select {
+			case batches <- ids:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			after = ids[len(ids)-1]
+		}
+	})
+	return g.Wait()
 }
 
 // PointView is one line of a score explanation.

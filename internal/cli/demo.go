@@ -177,16 +177,18 @@ func generate(ctx context.Context, s *store.Store, a *app.App, o generateOptions
 		Target: w.Workspace, Details: fmt.Sprintf("size %s, seed %d: %d rows", o.size.Name, o.seed, st.Total)}); err != nil {
 		return err
 	}
-	if err := queueDemoRescore(ctx, s); err != nil { // scoring: scores follow from the generated events
+	scoreStart := time.Now()
+	if err := scoreGenerated(ctx, s, a, 2, out); err != nil { // scoring: scores follow from the generated events
 		return err
 	}
+	scoring := time.Since(scoreStart)
 	elapsed := time.Since(began)
 	fmt.Fprintf(out, "done in %.1f s: %s rows, %s rows/s (load %.1f s", elapsed.Seconds(), thousands(st.Total),
 		thousands(int64(st.RowsPerSecond())), st.Load.Seconds())
 	if st.IndexesN > 0 {
 		fmt.Fprintf(out, ", %d indexes %.1f s", st.IndexesN, st.Indexes.Seconds())
 	}
-	fmt.Fprint(out, ")")
+	fmt.Fprintf(out, ", scores %.1f s)", scoring.Seconds())
 	if peak := peakRSS(); peak > 0 {
 		fmt.Fprintf(out, ", peak memory %d MB", peak>>20)
 	}

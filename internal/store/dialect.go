@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	sqlite3 "modernc.org/sqlite"
@@ -26,6 +28,36 @@ func (d dialect) String() string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// values writes the VALUES rows of a multi-row statement: rows tuples of
+// cols parameters, numbered from 1 in order. SQLite gets anonymous '?'
+// parameters: it resolves every "$N" name against all earlier ones, which
+// costs O(n²) to prepare a statement of thousands of parameters.
+func (d dialect) values(rows, cols int) string {
+	var b strings.Builder
+	b.Grow(rows * cols * 6)
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			if d == postgres {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 // skipLocked is appended to a job-claiming SELECT. SQLite has a single

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,76 +289,127 @@ func (s *Store) ReadScoreInputs(ctx context.Context, ids []int64, since time.Tim
 }
 
 func (s *Store) readScoreEvents(ctx context.Context, ids []int64, since time.Time, maxEvents int, out map[int64][]crm.ScoreEvent) error {
-	// One query per contact keeps each on the (contact_id, at) index and
-	// bounds every contact's history on its own.
-	for _, id := range ids {
-		rows, err := s.r().QueryContext(ctx, `SELECT at, kind, name, path FROM events
-			WHERE contact_id = $1 AND at >= $2 AND kind IN (`+scoredKinds+`)
-			ORDER BY at DESC LIMIT `+fmt.Sprint(maxEvents), id, ms(since))
-		if err != nil {
-			return err
-		}
-		var evs []crm.ScoreEvent
-		for rows.Next() {
-			var e crm.ScoreEvent
-			var at int64
-			if err := rows.Scan(&at, &e.Kind, &e.Name, &e.Path); err != nil {
-				rows.Close()
-				return err
-			}
-			e.At = fromMS(at)
-			evs = append(evs, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
-			evs[i], evs[j] = evs[j], evs[i]
-		}
-		out[id] = evs
+	// One query for the batch; the window bounds every contact's history
+	// on its own (the newest maxEvents), as one query per contact on the
+	// (contact_id, at) index would, without a round trip per contact.
+	rows, err := s.r().QueryContext(ctx, `SELECT contact_id, at, kind, name, path FROM (
+			SELECT contact_id, at, kind, name, path,
+				ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at DESC) AS rn
+			FROM events WHERE contact_id IN (`+scoreIDList(ids)+`) AND at >= $1 AND kind IN (`+scoredKinds+`)
+		) e WHERE rn <= `+fmt.Sprint(maxEvents)+` ORDER BY contact_id, at`, ms(since))
+	if err != nil {
+		return err
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		var e crm.ScoreEvent
+		var id, at int64
+		if err := rows.Scan(&id, &at, &e.Kind, &e.Name, &e.Path); err != nil {
+			return err
+		}
+		e.At = fromMS(at)
+		out[id] = append(out[id], e)
+	}
+	return rows.Err()
 }
 
 // ScoreWrite is one contact's new scores and points.
 type ScoreWrite struct {
 	Score  ContactScore
 	Points []crm.RulePoints
+	// New says the contact had no stored score, so it has no points to
+	// delete either (the score row is always written with them).
+	New bool
 }
 
-// PutScore replaces a contact's scores and points. The upsert of the score
-// row comes first, so that on PostgreSQL two rescorings of one contact
-// queue behind its row lock rather than trip over each other's points.
-func (tx *Tx) PutScore(ctx context.Context, w ScoreWrite) error {
-	sc := w.Score
-	_, err := tx.q().ExecContext(ctx, `INSERT INTO contact_scores (contact_id, fit, engagement, engagement_at, events_n,
-		last_event_at, recycled_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement,
-		engagement_at = excluded.engagement_at, events_n = excluded.events_n, last_event_at = excluded.last_event_at,
-		recycled_at = excluded.recycled_at, updated_at = excluded.updated_at`,
-		sc.ContactID, sc.Fit, sc.Engagement, ms(sc.EngagementAt), sc.EventsN, ms(sc.LastEventAt), ms(sc.RecycledAt), ms(sc.UpdatedAt))
-	if err != nil {
-		return tx.s.d.mapError(err)
-	}
-	if _, err := tx.q().ExecContext(ctx, "DELETE FROM score_points WHERE contact_id = $1", sc.ContactID); err != nil {
-		return err
-	}
-	if len(w.Points) == 0 {
+// Analyze refreshes PostgreSQL's statistics of tables that grew from
+// nothing, such as the scores of freshly generated data: until autovacuum
+// gets to them, the planner takes a lookup of 200 contacts' points for
+// most of the table and scans it. SQLite's plans here do not use
+// statistics; it does nothing there.
+func (s *Store) Analyze(ctx context.Context, tables ...string) error {
+	if s.d != postgres {
 		return nil
 	}
-	// One statement for all of the contact's points: a round trip each
-	// would cost more than the rest of the rescoring on PostgreSQL.
-	rows := make([]string, len(w.Points))
-	args := make([]any, 0, 7*len(w.Points))
-	for i, p := range w.Points {
-		n := len(args)
-		rows[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-		args = append(args, sc.ContactID, p.RuleID, p.Value, p.Raw, p.Count, boolInt(p.CapReached), ms(p.LastAt))
+	for _, t := range tables {
+		if _, err := s.write.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
 	}
-	_, err = tx.q().ExecContext(ctx, `INSERT INTO score_points (contact_id, rule_id, value, raw, count, cap_reached, last_at)
-		VALUES `+strings.Join(rows, ", "), args...)
-	return tx.s.d.mapError(err)
+	return nil
+}
+
+// PutScore replaces a contact's scores and points.
+func (tx *Tx) PutScore(ctx context.Context, w ScoreWrite) error {
+	return tx.PutScores(ctx, []ScoreWrite{w})
+}
+
+// scoreRowsPerStatement bounds the rows of one multi-row statement (8 or 7
+// parameters each: well within both databases' limits).
+const scoreRowsPerStatement = 500
+
+// PutScores replaces the scores and points of several contacts with a few
+// statements rather than three per contact. The score rows are upserted
+// first and in contact order, so that on PostgreSQL two rescorings of the
+// same contacts queue behind the same row locks in the same order rather
+// than trip over each other's points (or deadlock).
+func (tx *Tx) PutScores(ctx context.Context, ws []ScoreWrite) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	ws = slices.Clone(ws)
+	slices.SortFunc(ws, func(a, b ScoreWrite) int { return cmp.Compare(a.Score.ContactID, b.Score.ContactID) })
+	var ids []int64 // contacts whose old points go
+	for _, w := range ws {
+		if !w.New {
+			ids = append(ids, w.Score.ContactID)
+		}
+	}
+	for chunk := range slices.Chunk(ws, scoreRowsPerStatement) {
+		args := make([]any, 0, 8*len(chunk))
+		for _, w := range chunk {
+			sc := w.Score
+			args = append(args, sc.ContactID, sc.Fit, sc.Engagement, ms(sc.EngagementAt), sc.EventsN, ms(sc.LastEventAt), ms(sc.RecycledAt), ms(sc.UpdatedAt))
+		}
+		_, err := tx.q().ExecContext(ctx, `INSERT INTO contact_scores (contact_id, fit, engagement, engagement_at, events_n,
+			last_event_at, recycled_at, updated_at) VALUES `+tx.s.d.values(len(chunk), 8)+`
+			ON CONFLICT (contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement,
+			engagement_at = excluded.engagement_at, events_n = excluded.events_n, last_event_at = excluded.last_event_at,
+			recycled_at = excluded.recycled_at, updated_at = excluded.updated_at`, args...)
+		if err != nil {
+			return tx.s.d.mapError(err)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := tx.q().ExecContext(ctx, "DELETE FROM score_points WHERE contact_id IN ("+scoreIDList(ids)+")"); err != nil {
+			return err
+		}
+	}
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		// A contact first scored by two transactions at once (New in
+		// both): the second finds the first's points and replaces them.
+		_, err := tx.q().ExecContext(ctx, `INSERT INTO score_points (contact_id, rule_id, value, raw, count, cap_reached, last_at)
+			VALUES `+tx.s.d.values(len(args)/7, 7)+`
+			ON CONFLICT (contact_id, rule_id) DO UPDATE SET value = excluded.value, raw = excluded.raw,
+			count = excluded.count, cap_reached = excluded.cap_reached, last_at = excluded.last_at`, args...)
+		args = args[:0]
+		return tx.s.d.mapError(err)
+	}
+	for _, w := range ws {
+		for _, p := range w.Points {
+			args = append(args, w.Score.ContactID, p.RuleID, p.Value, p.Raw, p.Count, boolInt(p.CapReached), ms(p.LastAt))
+			if len(args) == 7*scoreRowsPerStatement {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
 }
 
 // MoveContactStage moves a contact from one lifecycle stage to another,

@@ -378,6 +378,7 @@ func planSegment(d dialect, a *sqlArgs, g crm.Segment, env SegmentEnv, drive boo
 			return "", "", err
 		}
 		f := g.Filter
+		lb, engaged := engagementFloor(f)
 		if at, ok := drivingCondition(f); drive && ok {
 			cd := f.Conditions[at]
 			var ids string
@@ -389,8 +390,19 @@ func planSegment(d dialect, a *sqlArgs, g crm.Segment, env SegmentEnv, drive boo
 			default:
 				ids = c.visitedIDs(cd)
 			}
-			from = " FROM " + d.drivingJoin("(SELECT DISTINCT x.cid FROM ("+ids+") x) drv", "c.id = drv.cid")
+			drv := "SELECT DISTINCT x.cid FROM (" + ids + ") x"
+			if engaged {
+				// IN, not EXISTS: the scores are read once into a set
+				// (a scan of the narrow score table) instead of looked up
+				// one viewer at a time, which at M costs ten times more.
+				drv += " WHERE x.cid IN (SELECT cs.contact_id FROM contact_scores cs WHERE cs.engagement >= " +
+					(&floatArgs{a}).add(lb) + ")"
+			}
+			from = " FROM " + d.drivingJoin("("+drv+") drv", "c.id = drv.cid")
 			f.Conditions = append(append([]crm.SegmentCondition(nil), f.Conditions[:at]...), f.Conditions[at+1:]...)
+		} else if drive && engaged {
+			from = " FROM " + d.drivingJoin("(SELECT cs.contact_id AS cid FROM contact_scores cs WHERE cs.engagement >= "+
+				(&floatArgs{a}).add(lb)+") drv", "c.id = drv.cid")
 		}
 		if cond, err = c.group(f); err != nil {
 			return "", "", err
@@ -400,6 +412,40 @@ func planSegment(d dialect, a *sqlArgs, g crm.Segment, env SegmentEnv, drive boo
 		cond = vis + " AND " + cond
 	}
 	return from, cond, nil
+}
+
+// engagementFloor finds, in an AND at the top of the filter, an
+// engagement condition that needs a positive score now, and returns the
+// least stored engagement that can meet it. Decay only lowers the stored
+// value, so contacts stored below it are out before any decay is
+// computed: the count of row E3 then looks up the contacts of the few
+// engaged viewers, not of every viewer. The condition itself stays in the
+// filter, which still decides.
+func engagementFloor(g crm.SegmentGroup) (float64, bool) {
+	if g.Match != crm.MatchAll {
+		return 0, false
+	}
+	floor, ok := 0.0, false
+	for _, cd := range g.Conditions {
+		if cd.Field != "engagement_score" {
+			continue
+		}
+		var lb float64
+		switch cd.Op {
+		case crm.SegOpGte, crm.SegOpEq:
+			lb = num(cd.Value) - 0.5
+		case crm.SegOpGt:
+			lb = num(cd.Value) + 0.5
+		case crm.SegOpBetween:
+			if len(cd.Values) == 2 {
+				lb = num(cd.Values[0]) - 0.5
+			}
+		}
+		if lb > 0 && lb > floor {
+			floor, ok = lb, true
+		}
+	}
+	return floor, ok
 }
 
 // drivingCondition finds a condition of an AND at the top of the filter
@@ -721,14 +767,17 @@ func (c segCompiler) visited(cd crm.SegmentCondition) (string, error) {
 // page in the window: the events_contact_path index reads it.
 func (c segCompiler) visitedIDs(cd crm.SegmentCondition) string {
 	a := c.a
-	var path string
-	if cd.Op == crm.SegOpPrefix {
-		path = prefixRange(a, "e.path", cd.Value)
-	} else {
-		path = "e.path = " + a.add(cd.Value)
+	sel := "SELECT e.contact_id AS cid FROM events e WHERE e.contact_id IS NOT NULL AND e.kind = 'pageview' AND "
+	since := " AND e.at >= " + a.add(ms(c.since(cd.Days)))
+	exact := sel + "e.path = " + a.add(cd.Value) + since
+	if cd.Op != crm.SegOpPrefix {
+		return exact
 	}
-	return "SELECT e.contact_id AS cid FROM events e WHERE e.contact_id IS NOT NULL AND e.kind = 'pageview' AND " +
-		path + " AND e.at >= " + a.add(ms(c.since(cd.Days)))
+	// The page itself, then the paths below it, apart: on the index
+	// (path, at, contact_id) the exact path reads only its days in range,
+	// where one range over every path with the prefix would read all of
+	// /pricing's 90 days to keep the last 14 (row E3).
+	return exact + " UNION ALL " + sel + "e.path > " + a.add(cd.Value) + " AND e.path < " + a.add(cd.Value+maxRune) + since
 }
 
 // form: the contact submitted the form (eq) or any form (is_set), in the
