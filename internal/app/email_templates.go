@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"renkei/internal/crm"
@@ -27,14 +29,77 @@ func CompileEmail(t crm.EmailTemplate) (*crm.EmailRenderer, error) {
 
 // RenderEmail renders a template for one recipient's merge data: the
 // subject (always one line), the HTML part and the plain-text part made
-// from it. It is a pure function of its arguments.
+// from it. It is a pure function of its arguments: the compiled form of
+// a template is remembered by a fingerprint of its content (a cache
+// only), so a sender calling it for each recipient compiles once.
 func RenderEmail(t crm.EmailTemplate, data emailtpl.Data) (subject, html, text string, err error) {
-	r, err := crm.CompileEmail(t)
+	r, err := compiled.get(t)
 	if err != nil {
 		return "", "", "", err
 	}
 	subject, html, text = r.Render(data)
 	return subject, html, text, nil
+}
+
+// compiled remembers compiled templates by content. It is the one
+// package-level value here: a cache whose loss costs only time.
+var compiled = &renderCache{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, m: map[[2]uint64]*crm.EmailRenderer{}}
+
+// renderCacheSize bounds the cache; when full it starts again.
+const renderCacheSize = 256
+
+type renderCache struct {
+	seeds [2]maphash.Seed
+	mu    sync.Mutex
+	m     map[[2]uint64]*crm.EmailRenderer
+}
+
+func (c *renderCache) get(t crm.EmailTemplate) (*crm.EmailRenderer, error) {
+	key := [2]uint64{fingerprint(c.seeds[0], t), fingerprint(c.seeds[1], t)}
+	c.mu.Lock()
+	r, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := crm.CompileEmail(t)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= renderCacheSize {
+		clear(c.m)
+	}
+	c.m[key] = r
+	c.mu.Unlock()
+	return r, nil
+}
+
+// fingerprint hashes everything that shapes the rendered message.
+func fingerprint(seed maphash.Seed, t crm.EmailTemplate) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, s := range []string{string(t.Locale), t.Subject, t.Preheader, string(t.Editor), t.HTML} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	hashBlocks(&h, t.Blocks)
+	return h.Sum64()
+}
+
+func hashBlocks(h *maphash.Hash, blocks []crm.EmailBlock) {
+	for _, b := range blocks {
+		for _, s := range []string{b.Type, b.Text, b.Src, b.Alt, b.Link, b.Label, b.URL, b.Color} {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+		maphash.WriteComparable(h, [3]int{b.Level, b.Width, len(b.Columns)})
+		for _, col := range b.Columns {
+			maphash.WriteComparable(h, len(col))
+			hashBlocks(h, col)
+		}
+		h.WriteByte(1)
+	}
 }
 
 // EmailTemplates lists the templates by name.

@@ -21,7 +21,8 @@ import (
 type EmailRenderer struct {
 	subject   *emailtpl.Template
 	body      *emailtpl.Template
-	urlFields []string // fields used in URLs' query parts, inserted query-escaped
+	text      *emailtpl.Template // the plain text of body, nil when it cannot be made once
+	urlFields []string           // fields used in URLs' query parts, inserted query-escaped
 }
 
 // urlSuffix marks a field used inside a URL's query part: its value is
@@ -52,13 +53,19 @@ func CompileEmail(t EmailTemplate) (*EmailRenderer, error) {
 	} else if t.Preheader != "" {
 		src = insertPreheader(src, t.Preheader)
 	}
-	body, err := emailtpl.Parse(src, func(name string) bool {
-		return IsMergeField(strings.TrimSuffix(name, urlSuffix))
-	})
+	known := func(name string) bool { return IsMergeField(strings.TrimSuffix(name, urlSuffix)) }
+	body, err := emailtpl.Parse(src, known)
 	if err != nil {
 		return nil, Invalid("html", MergeProblem(err))
 	}
 	r := &EmailRenderer{subject: subj, body: body}
+	// The plain text is made from the HTML once, with the merge tags
+	// still in it, and then filled in per recipient like the HTML. When a
+	// conditional straddles markup that the text leaves out, it is made
+	// from each recipient's HTML instead.
+	if text, err := emailtpl.Parse(emailtpl.PlainText(src), known); err == nil {
+		r.text = text
+	}
 	for _, f := range body.Fields() {
 		if strings.HasSuffix(f, urlSuffix) {
 			r.urlFields = append(r.urlFields, strings.TrimSuffix(f, urlSuffix))
@@ -71,7 +78,51 @@ func CompileEmail(t EmailTemplate) (*EmailRenderer, error) {
 // hold), HTML part and plain-text part (generated from the HTML).
 func (r *EmailRenderer) Render(d emailtpl.Data) (subject, htmlPart, text string) {
 	htmlPart = r.body.Execute(r.htmlData(d), false)
-	return r.subject.Subject(d), htmlPart, emailtpl.PlainText(htmlPart)
+	if r.text == nil {
+		return r.subject.Subject(d), htmlPart, emailtpl.PlainText(htmlPart)
+	}
+	if len(r.urlFields) > 0 {
+		d = r.withURLFields(d)
+	}
+	return r.subject.Subject(d), htmlPart, tidyText(r.text.Execute(d, false))
+}
+
+// tidyText trims the spaces an empty value leaves at the start or end of
+// a line, collapses runs of spaces (as HTML does) and keeps at most one blank line between paragraphs, as
+// emailtpl.PlainText does.
+func tidyText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	blank := 0
+	for line := range strings.SplitSeq(strings.TrimSpace(s), "\n") {
+		line = strings.Trim(line, " ")
+		if strings.Contains(line, "  ") {
+			line = strings.Join(strings.Fields(line), " ")
+		}
+		if line == "" {
+			blank++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(strings.Repeat("\n", 1+min(blank, 1)))
+		}
+		blank = 0
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// withURLFields copies d and adds the query-escaped values of the fields
+// used in URLs.
+func (r *EmailRenderer) withURLFields(d emailtpl.Data) emailtpl.Data {
+	out := make(emailtpl.Data, len(d)+len(r.urlFields))
+	for k, v := range d {
+		out[k] = v
+	}
+	for _, f := range r.urlFields {
+		out[f+urlSuffix] = url.QueryEscape(d[f])
+	}
+	return out
 }
 
 // htmlData is d made ready for the HTML part: values escaped with their

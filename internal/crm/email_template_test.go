@@ -245,3 +245,24 @@ func TestHTMLSourceModeKeepsTheSource(t *testing.T) {
 		t.Errorf("text = %q", text)
 	}
 }
+
+// The plain text made once from the template equals the plain text of
+// each recipient's HTML.
+func TestPlainTextOnceEqualsPlainTextOfHTML(t *testing.T) {
+	for _, tpl := range []EmailTemplate{fixtureTemplate(), {Name: "c", Subject: "s", Blocks: []EmailBlock{
+		{Type: BlockText, Text: "{{#if owner_name}}担当：{{owner_name}}{{else}}担当未定{{/if}}\n\n[メール {{email}}](mailto:info@x.jp?subject={{email}})"}}}} {
+		r, err := CompileEmail(tpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.text == nil {
+			t.Fatal("no text template")
+		}
+		for _, d := range []emailtpl.Data{fixtureData(), {}, {"owner_name": "佐藤", "email": "a&b@x.jp", "company": "<b>"}} {
+			_, h, text := r.Render(d)
+			if want := emailtpl.PlainText(h); text != want {
+				t.Errorf("text:\n%s\nwant:\n%s", text, want)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 // preheader) are left out. No tags and no entities remain.
 func PlainText(src string) string {
 	w := &textWriter{}
+	w.b.Grow(len(src) / 3)
 	z := html.NewTokenizer(strings.NewReader(src))
 	var skip skipper
 	var lists []int // per open list: -1 unordered, else the next number
@@ -25,55 +26,58 @@ func PlainText(src string) string {
 		if tt == html.ErrorToken {
 			break
 		}
-		tok := z.Token()
 		if skip.active() {
-			skip.track(tt, tok)
+			if tt == html.StartTagToken || tt == html.EndTagToken {
+				name, _ := z.TagName()
+				skip.track(tt, atom.Lookup(name))
+			}
 			continue
 		}
 		switch tt {
 		case html.TextToken:
-			w.text(tok.Data)
+			w.text(string(z.Text()))
 		case html.StartTagToken, html.SelfClosingTagToken:
-			if skippedElement(tok) {
-				if tt == html.StartTagToken && !isVoid(tok.DataAtom) {
-					skip.start(tok.DataAtom)
+			tag := readTag(z)
+			if tag.skipped() {
+				if tt == html.StartTagToken && !isVoid(tag.atom) {
+					skip.start(tag.atom)
 				}
 				continue
 			}
-			switch tok.DataAtom {
+			switch tag.atom {
 			case atom.Ul:
 				lists = append(lists, -1)
-				w.block(1)
+				w.block(2)
 			case atom.Ol:
 				lists = append(lists, 1)
-				w.block(1)
+				w.block(2)
 			case atom.Li:
 				w.block(1)
 				w.raw(listMarker(lists))
 			case atom.A:
-				links = append(links, attr(tok, "href"))
-				w.markLink()
+				if tt == html.StartTagToken {
+					links = append(links, tag.href)
+					w.markLink()
+				}
 			default:
-				startTag(w, tok)
-			}
-			if tt == html.SelfClosingTagToken && tok.DataAtom == atom.A {
-				links = links[:len(links)-1]
+				startTag(w, tag)
 			}
 		case html.EndTagToken:
-			switch tok.DataAtom {
+			name, _ := z.TagName()
+			switch a := atom.Lookup(name); a {
 			case atom.Ul, atom.Ol:
 				if len(lists) > 0 {
 					lists = lists[:len(lists)-1]
 				}
-				w.block(1)
+				w.block(2)
 			case atom.A:
 				if len(links) > 0 {
 					w.endLink(links[len(links)-1])
 					links = links[:len(links)-1]
 				}
 			default:
-				if blockLevel(tok.DataAtom) > 0 {
-					w.block(blockLevel(tok.DataAtom))
+				if n := blockLevel(a); n > 0 {
+					w.block(n)
 				}
 			}
 		}
@@ -81,9 +85,78 @@ func PlainText(src string) string {
 	return w.String()
 }
 
+// tagInfo is what PlainText needs of a start tag.
+type tagInfo struct {
+	atom   atom.Atom
+	href   string
+	alt    string
+	hidden bool // display:none or the hidden attribute
+}
+
+// readTag reads the current start tag's name and the attributes that
+// matter, without building a token.
+func readTag(z *html.Tokenizer) tagInfo {
+	name, more := z.TagName()
+	t := tagInfo{atom: atom.Lookup(name)}
+	for more {
+		var key, val []byte
+		key, val, more = z.TagAttr()
+		switch string(key) {
+		case "href":
+			if t.atom == atom.A {
+				t.href = string(val)
+			}
+		case "alt":
+			if t.atom == atom.Img {
+				t.alt = string(val)
+			}
+		case "style":
+			t.hidden = t.hidden || displayNone(val)
+		case "hidden":
+			t.hidden = true
+		}
+	}
+	return t
+}
+
+// displayNone reports whether a style attribute holds display:none (any
+// case, any spaces).
+func displayNone(style []byte) bool {
+	const want = "display:none"
+	i := 0
+	for _, c := range style {
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == want[i] {
+			i++
+			if i == len(want) {
+				return true
+			}
+		} else if c == want[0] {
+			i = 1
+		} else {
+			i = 0
+		}
+	}
+	return false
+}
+
+// skipped reports elements whose content is not part of the text.
+func (t tagInfo) skipped() bool {
+	switch t.atom {
+	case atom.Head, atom.Title, atom.Style, atom.Script, atom.Noscript, atom.Template:
+		return true
+	}
+	return t.hidden
+}
+
 // startTag handles the start of an element other than lists and links.
-func startTag(w *textWriter, tok html.Token) {
-	switch tok.DataAtom {
+func startTag(w *textWriter, tag tagInfo) {
+	switch tag.atom {
 	case atom.Br:
 		w.lineBreak()
 	case atom.Hr:
@@ -91,11 +164,11 @@ func startTag(w *textWriter, tok html.Token) {
 		w.raw("----")
 		w.block(2)
 	case atom.Img:
-		if alt := strings.TrimSpace(attr(tok, "alt")); alt != "" {
+		if alt := strings.TrimSpace(tag.alt); alt != "" {
 			w.text(alt)
 		}
 	default:
-		if n := blockLevel(tok.DataAtom); n > 0 {
+		if n := blockLevel(tag.atom); n > 0 {
 			w.block(n)
 		}
 	}
@@ -123,16 +196,6 @@ func blockLevel(a atom.Atom) int {
 	return 0
 }
 
-// skippedElement reports elements whose content is not part of the text.
-func skippedElement(tok html.Token) bool {
-	switch tok.DataAtom {
-	case atom.Head, atom.Title, atom.Style, atom.Script, atom.Noscript, atom.Template:
-		return true
-	}
-	st := strings.ReplaceAll(strings.ToLower(attr(tok, "style")), " ", "")
-	return strings.Contains(st, "display:none") || hasAttr(tok, "hidden")
-}
-
 func isVoid(a atom.Atom) bool {
 	switch a {
 	case atom.Br, atom.Hr, atom.Img, atom.Meta, atom.Link, atom.Input, atom.Area, atom.Base, atom.Col, atom.Embed, atom.Source, atom.Track, atom.Wbr:
@@ -152,8 +215,8 @@ func (s *skipper) active() bool { return s.depth > 0 }
 
 func (s *skipper) start(a atom.Atom) { s.tag, s.depth = a, 1 }
 
-func (s *skipper) track(tt html.TokenType, tok html.Token) {
-	if tok.DataAtom != s.tag {
+func (s *skipper) track(tt html.TokenType, a atom.Atom) {
+	if a != s.tag {
 		return
 	}
 	switch tt {
@@ -162,24 +225,6 @@ func (s *skipper) track(tt html.TokenType, tok html.Token) {
 	case html.EndTagToken:
 		s.depth--
 	}
-}
-
-func attr(tok html.Token, name string) string {
-	for _, a := range tok.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasAttr(tok html.Token, name string) bool {
-	for _, a := range tok.Attr {
-		if a.Key == name {
-			return true
-		}
-	}
-	return false
 }
 
 // textWriter collects text, collapsing white space as a browser does and
