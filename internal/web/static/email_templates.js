@@ -63,12 +63,12 @@
     list.forEach(function (b, i) {
       wrap.appendChild(blockCard(list, i, path + "[" + i + "]", top));
     });
-    wrap.appendChild(addControl(list, top));
+    wrap.appendChild(addControl(list, path, top));
     return wrap;
   }
 
-  function addControl(list, top) {
-    var sel = el("select", { class: "form-select form-select-sm w-auto", "aria-label": T.add });
+  function addControl(list, path, top) {
+    var sel = el("select", { class: "form-select form-select-sm w-auto", "aria-label": T.add, "data-add": path });
     sel.appendChild(el("option", { value: "", text: "+ " + T.add }));
     TYPES.forEach(function (t) {
       if (t === "columns" && !top) return;
@@ -226,7 +226,7 @@
   }
 
   function insertField(key) {
-    var c = lastField || document.getElementById("subject");
+    var c = lastField || document.getElementById("f-subject");
     if (!c) return;
     var tag = "{{" + key + "}}";
     var start = c.selectionStart == null ? c.value.length : c.selectionStart;
@@ -239,7 +239,7 @@
 
   form.addEventListener("focusin", function (e) {
     var t = e.target;
-    if (t.getAttribute("data-merge") === "1" || ["subject", "preheader", "html"].indexOf(t.id) >= 0) lastField = t;
+    if (t.getAttribute("data-merge") === "1" || ["f-subject", "f-preheader", "html"].indexOf(t.id) >= 0) lastField = t;
   });
 
   // ---- editor mode ----
