@@ -231,6 +231,9 @@ func (a *App) PreviewTemplate(ctx context.Context, ac Actor, id int64, draft crm
 		return EmailPreview{}, err
 	}
 	t := draft
+	if id == 0 && strings.TrimSpace(t.Name) == "" {
+		t.Name = "preview" // an unsaved draft need not be named yet
+	}
 	if id != 0 {
 		var err error
 		if t, err = a.Store.EmailTemplate(ctx, id); err != nil {

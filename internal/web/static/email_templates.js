@@ -300,7 +300,7 @@
   }
 
   form.addEventListener("input", function (e) {
-    if (e.target === hidden) return;
+    if (e.target === hidden || e.target === q) return;
     if (!e.target.hasAttribute("data-path")) changed();
   });
   form.addEventListener("change", function (e) {
