@@ -62,8 +62,12 @@ func demoSignature(w *World, u User) string {
 
 // demoEmailTemplates are the story's templates in one language.
 func demoEmailTemplates(lang crm.Language) []crm.EmailTemplate {
-	h := func(text string, level int) crm.EmailBlock { return crm.EmailBlock{Type: crm.BlockHeading, Text: text, Level: level} }
-	p := func(lines ...string) crm.EmailBlock { return crm.EmailBlock{Type: crm.BlockText, Text: strings.Join(lines, "\n")} }
+	h := func(text string, level int) crm.EmailBlock {
+		return crm.EmailBlock{Type: crm.BlockHeading, Text: text, Level: level}
+	}
+	p := func(lines ...string) crm.EmailBlock {
+		return crm.EmailBlock{Type: crm.BlockText, Text: strings.Join(lines, "\n")}
+	}
 	btn := func(label, url, color string) crm.EmailBlock {
 		return crm.EmailBlock{Type: crm.BlockButton, Label: label, URL: url, Color: color}
 	}
