@@ -199,7 +199,7 @@ func (l *loader) run(ctx context.Context) error {
 		name string
 		cols []string
 	}{
-		{&l.users, "users", []string{"id", "email", "name", "role", "status", "language", "password_hash", "created_at", "updated_at"}},
+		{&l.users, "users", []string{"id", "email", "name", "role", "status", "language", "password_hash", "created_at", "updated_at", "signature"}},
 		{&l.teams, "teams", []string{"id", "name", "created_at"}},
 		{&l.members, "team_members", []string{"team_id", "user_id", "is_manager"}},
 		{&l.tags, "tags", []string{"id", "name"}},
@@ -288,7 +288,7 @@ func (l *loader) staff(ctx context.Context) error {
 		userIDs[i] = l.o.OwnerID + int64(i)
 		u := w.Users[i]
 		if err := l.users.Add(ctx, userIDs[i], u.Email, u.Name, string(u.Role), string(crm.UserActive),
-			string(w.cfg.Lang), l.o.PasswordHash, created, created); err != nil {
+			string(w.cfg.Lang), l.o.PasswordHash, created, created, demoSignature(w, u)); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,9 @@ func (s *server) profileForm(w http.ResponseWriter, r *http.Request, rq *req) *p
 	p.Section = "profile"
 	p.Form = newForm()
 	p.Form.Set("name", rq.actor.User.Name)
+	if sig, err := s.app.Signature(r.Context(), rq.actor); err == nil {
+		p.Form.Set("signature", sig)
+	}
 	p.Form.Version = rq.actor.User.Version
 	p.Data = profileData{}
 	return p
