@@ -482,7 +482,7 @@ func (a *App) queueRecipients(ctx context.Context, b crm.Broadcast, ids []int64)
 	}
 	n := 0
 	for len(rows) > 0 {
-		chunk := rows[:min(500, len(rows))]
+		chunk := rows[:min(100, len(rows))] // SQLite looks parameters up linearly: keep statements small
 		rows = rows[len(chunk):]
 		k, err := a.Store.QueueMessages(ctx, chunk, now)
 		n += k

@@ -329,7 +329,13 @@ func (e *Engine) work(ctx context.Context, items <-chan item) {
 		}
 	}()
 	for it := range items {
-		e.results <- e.deliver(ctx, it, &conn, it.relay)
+		if ctx.Err() != nil {
+			// Shutting down: give the message back at once rather than
+			// leave it leased until the lease runs out.
+			e.results <- store.Delivery{ID: it.msg.ID, Status: store.MsgQueued, NextAt: e.a.now(), Error: "sender stopped"}
+		} else {
+			e.results <- e.deliver(ctx, it, &conn, it.relay)
+		}
 		e.inflight.Add(-1)
 	}
 }

@@ -10,8 +10,11 @@ import (
 	"renkei/internal/store"
 )
 
-// keySending is the settings document of marketing mail (crm.SendingSettings).
-const keySending = "email.sending"
+// SendingSettingsKey is the settings document of marketing mail
+// (crm.SendingSettings); the benchmark writes it directly.
+const SendingSettingsKey = "email.sending"
+
+const keySending = SendingSettingsKey
 
 // SendingView is the sending settings as shown to an admin: secrets are
 // left out, the DKIM public record is worked out.

@@ -36,12 +36,15 @@ func unescapeAttr(s string) string {
 	if !strings.Contains(s, "&") {
 		return s
 	}
-	return strings.NewReplacer("&amp;", "&", "&#38;", "&", "&quot;", `"`, "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
+	return attrUnescaper.Replace(s)
 }
 
-func escapeAttr(s string) string {
-	return strings.NewReplacer("&", "&amp;", `"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+var (
+	attrUnescaper = strings.NewReplacer("&amp;", "&", "&#38;", "&", "&quot;", `"`, "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">")
+	attrEscaper   = strings.NewReplacer("&", "&amp;", `"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;")
+)
+
+func escapeAttr(s string) string { return attrEscaper.Replace(s) }
 
 // InsertBeforeBodyEnd puts snippet just before </body>, or at the end.
 func InsertBeforeBodyEnd(html, snippet string) string {
