@@ -173,13 +173,28 @@ func postedBroadcast(f *form) (crm.Broadcast, *crm.ValidationError) {
 	return b, v
 }
 
+// withFieldErrors adds the broadcast's own field messages to those of the
+// form's numbers, so a form with both shows all of them at once.
+func withFieldErrors(v *crm.ValidationError, b crm.Broadcast) error {
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	b.Normalize()
+	if ve, ok := crm.AsValidation(b.Validate()); ok {
+		for k, m := range ve.Fields {
+			v.Add(k, m)
+		}
+	}
+	return v
+}
+
 func (s *server) broadcastCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
 	f := submitted(r)
 	b, v := postedBroadcast(f)
-	var err error = v.Err()
+	var err error = withFieldErrors(v, b)
 	if err == nil {
 		b, err = s.app.CreateBroadcast(r.Context(), rq.actor, b)
 	}
@@ -204,7 +219,7 @@ func (s *server) broadcastUpdate(w http.ResponseWriter, r *http.Request, rq *req
 	f := submitted(r)
 	b, v := postedBroadcast(f)
 	b.ID = id
-	err = v.Err()
+	err = withFieldErrors(v, b)
 	if err == nil {
 		_, err = s.app.UpdateBroadcast(r.Context(), rq.actor, b)
 	}
