@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -398,6 +398,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "competitors", "description": "Battlecards, competitors' products mapped to ours, and observed prices kept as history."},
 			js{"name": "segments", "description": "Segments (filters over contacts, evaluated when read) and static lists. See docs/segments.md."},
 			js{"name": "email-templates", "description": "E-mail templates: blocks or HTML source with merge fields, previewed as a contact. See docs/email-templates.md."},
+			js{"name": "broadcasts", "description": "Broadcasts (一斉配信) and the sending settings of marketing mail. See docs/broadcasts.md and docs/email-sending.md."},
 		},
 		"paths": paths,
 		"components": js{

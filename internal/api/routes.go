@@ -273,5 +273,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.invoicesRoutes()...)
 	rs = append(rs, s.segmentsRoutes()...)
 	rs = append(rs, s.emailTemplatesRoutes()...)
+	rs = append(rs, s.broadcastsRoutes()...)
 	return rs
 }

@@ -30,11 +30,15 @@ type App struct {
 	ServerTZ string
 	// Getenv reads RENKEI_PDF_FONT for quote PDFs; nil is os.Getenv.
 	Getenv func(string) string
+	// Wake starts the job runner at once (set by the server; nil in tests
+	// without one).
+	Wake func()
 
 	outbound    outboundClients // HTTP clients of webhook deliveries (webhooks.go)
 	tracking    tracking        // web tracking's writer and caches (tracker.go)
 	scoringHist latencyHist     // renkei_scoring_rescore_seconds
 	pdf         pdfRenderer     // quote and invoice PDFs (quotes.go)
+	engine      *Engine         // the outbox sender of this process (outbox_engine.go)
 }
 
 // Config are the dependencies of New.

@@ -48,6 +48,8 @@ func (a *App) JobHandlers() map[string]jobs.Handler {
 		JobHandoffEscalate: a.handleHandoffEscalate,
 		// Activities: task reminders (tasks.go).
 		JobTaskRemind: a.handleTaskRemind,
+		// Broadcasts: walk the segments into the outbox (broadcasts.go).
+		JobBroadcastQueue: a.handleBroadcastQueue,
 	}
 }
 

@@ -28,6 +28,7 @@ type Server struct {
 	Store   *store.Store
 	App     *app.App
 	Runner  *jobs.Runner
+	Sender  *app.Engine // the outbox sender of marketing mail
 	Log     *slog.Logger
 	handler http.Handler
 	started time.Time
@@ -43,6 +44,8 @@ func NewServer(ctx context.Context, c config.Config, log *slog.Logger) (*Server,
 	a := newApp(s, c, log)
 	srv := &Server{Config: c, Store: s, App: a, Log: log, started: time.Now(), metrics: newMetrics()}
 	srv.Runner = jobs.NewRunner(s, a.JobHandlers(), nil, log)
+	a.Wake = srv.Runner.Wake
+	srv.Sender = a.NewEngine()
 	if err := a.ScheduleDailyJobs(ctx); err != nil { // the retention run (privacy)
 		log.Warn("schedule daily jobs", "err", err)
 	}
@@ -108,7 +111,9 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan struct{})
+	sendDone := make(chan struct{})
 	go func() { srv.Runner.Run(jobsCtx); close(jobsDone) }()
+	go func() { srv.Sender.Run(jobsCtx); close(sendDone) }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	var err error
@@ -122,6 +127,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopJobs()
 	<-jobsDone
+	<-sendDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -155,6 +155,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.quoteAndInvoiceRoutes()...)
 	rs = append(rs, s.segmentsRoutes()...)
 	rs = append(rs, s.emailTemplatesRoutes()...)
+	rs = append(rs, s.broadcastsRoutes()...)
 	return rs
 }
 

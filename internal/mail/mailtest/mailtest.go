@@ -54,6 +54,7 @@ type Server struct {
 	arrived chan struct{}
 	rcptErr func(to string) error
 	dataErr func(to []string) error
+	delay   func(to []string) time.Duration
 }
 
 // Start starts a server and stops it when the test ends.
@@ -103,6 +104,30 @@ func (s *Server) FailData(f func(to []string) error) {
 	s.mu.Lock()
 	s.dataErr = f
 	s.mu.Unlock()
+}
+
+// DelayData makes the answer to the final dot wait (a slow or stuck
+// server: the client's timeout after DATA). The message is still stored,
+// as a real server that answers late would have taken it.
+func (s *Server) DelayData(f func(to []string) time.Duration) {
+	s.mu.Lock()
+	s.delay = f
+	s.mu.Unlock()
+}
+
+// Count returns how many messages were delivered to an address.
+func (s *Server) Count(to string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.msgs {
+		for _, r := range m.To {
+			if strings.EqualFold(r, to) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Messages returns every message delivered so far.
@@ -200,7 +225,11 @@ func (x *session) Data(r io.Reader) error {
 	m.From, m.To = x.from, append([]string(nil), x.to...)
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, m)
+	delay := x.s.delay
 	x.s.mu.Unlock()
+	if delay != nil {
+		time.Sleep(delay(x.to))
+	}
 	select {
 	case x.s.arrived <- struct{}{}:
 	default:
