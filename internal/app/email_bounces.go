@@ -232,13 +232,13 @@ func (a *App) AddSuppressions(ctx context.Context, ac Actor, emails []string) (i
 		return 0, crm.Invalid("emails", "paste at least one address")
 	}
 	if len(emails) > MaxSuppressBatch {
-		return 0, crm.Invalid("emails", fmt.Sprintf("paste at most %d addresses at a time", MaxSuppressBatch))
+		return 0, crm.Invalid("emails", "paste at most 10000 addresses at a time")
 	}
 	var hashes []string
 	for i, e := range emails {
 		e = crm.NormalizeEmail(e)
 		if !crm.ValidEmail(e) {
-			return 0, crm.Invalid("emails", fmt.Sprintf("line %d is not a valid e-mail address", i+1))
+			return 0, crm.Invalid("emails", "every line must be one e-mail address; line "+strconv.Itoa(i+1)+" is not")
 		}
 		hashes = append(hashes, EmailHash(e))
 	}

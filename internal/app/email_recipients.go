@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"renkei/internal/crm"

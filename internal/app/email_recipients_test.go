@@ -118,7 +118,10 @@ func TestUnsubscribe(t *testing.T) {
 		t.Errorf("newest consent event = %+v", hist)
 	}
 	var reason string
-	f.app.Store.InTx(ctx, func(tx *store.Tx) error { reason, _, _ = tx.IsSuppressed(ctx, EmailHash("Hanako@Example.jp")); return nil })
+	f.app.Store.InTx(ctx, func(tx *store.Tx) error {
+		reason, _, _ = tx.IsSuppressed(ctx, EmailHash("Hanako@Example.jp"))
+		return nil
+	})
 	if reason != "unsubscribed" {
 		t.Errorf("suppression reason = %q", reason)
 	}
