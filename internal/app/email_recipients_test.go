@@ -448,3 +448,54 @@ func TestSuppressionAdmin(t *testing.T) {
 		t.Errorf("removed address still listed: %v", err)
 	}
 }
+
+func TestSegmentOpenedOrClicked(t *testing.T) {
+	f := newRecipientFixture(t)
+	const ua = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/130.0"
+	hm, tm := f.sent[f.hanako.ID], f.sent[f.taro.ID]
+	// Hanako opened 20 days ago; taro clicked today; a scanner "clicked" for hanako today.
+	if err := f.app.RecordOpen(ctx, mailtoken.Sign(f.secret, mailtoken.Open, hm.ID, f.hanako.ID, ""), ua, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(20 * 24 * time.Hour)
+	u := "https://example.jp/a"
+	if _, err := f.app.RecordClick(ctx, mailtoken.Sign(f.secret, mailtoken.Click, tm.ID, f.taro.ID, u), u, ua, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.RecordClick(ctx, mailtoken.Sign(f.secret, mailtoken.Click, hm.ID, f.hanako.ID, u), u, "python-requests/2.31", ""); err != nil {
+		t.Fatal(err)
+	}
+	names := map[int64]string{f.hanako.ID: "hanako", f.taro.ID: "taro"}
+	for _, c := range []struct {
+		value string
+		days  int
+		want  []string
+	}{
+		{crm.EmailOpened, 30, []string{"hanako"}},
+		{crm.EmailOpened, 14, nil},
+		{crm.EmailClicked, 14, []string{"taro"}},
+		{crm.EmailOpenedOrClicked, 30, []string{"hanako", "taro"}},
+		{crm.EmailOpenedOrClicked, 7, []string{"taro"}},
+	} {
+		filter := crm.SegmentGroup{Match: crm.MatchAll, Conditions: []crm.SegmentCondition{{Field: "email_engagement", Op: crm.SegOpEq, Value: c.value, Days: c.days}}}
+		n, cs, err := f.app.SegmentPreview(ctx, f.owner, filter, 10)
+		if err != nil {
+			t.Fatalf("%s %d: %v", c.value, c.days, err)
+		}
+		var got []string
+		for _, x := range cs {
+			got = append(got, names[x.ID])
+		}
+		slices.Sort(got)
+		if n != len(c.want) || !slices.Equal(got, c.want) {
+			t.Errorf("%s in %d days = %d %v, want %v", c.value, c.days, n, got, c.want)
+		}
+	}
+	// Days are required, and only the listed values pass.
+	for _, cd := range []crm.SegmentCondition{{Field: "email_engagement", Op: crm.SegOpEq, Value: crm.EmailOpened},
+		{Field: "email_engagement", Op: crm.SegOpEq, Value: "bounced", Days: 3}} {
+		if _, _, err := f.app.SegmentPreview(ctx, f.owner, crm.SegmentGroup{Match: crm.MatchAll, Conditions: []crm.SegmentCondition{cd}}, 1); err == nil {
+			t.Errorf("%+v was accepted", cd)
+		}
+	}
+}

@@ -31,6 +31,10 @@ var emailRecipientsEN = map[string]string{
 	"timeline.kind.email_replied":      "Replied to an e-mail",
 	"timeline.email.via":               "via %s",
 	"timeline.email.opted_out":         "Opted out of: %s",
+	"segments.field.email_engagement":  "Marketing e-mail",
+	"segments.email.opened":            "opened",
+	"segments.email.clicked":           "clicked",
+	"segments.email.opened_or_clicked": "opened or clicked",
 }
 
 var emailRecipientsJA = map[string]string{
@@ -60,6 +64,10 @@ var emailRecipientsJA = map[string]string{
 	"timeline.kind.email_replied":      "メールに返信",
 	"timeline.email.via":               "経路：%s",
 	"timeline.email.opted_out":         "停止したトピック：%s",
+	"segments.field.email_engagement":  "マーケティングメール",
+	"segments.email.opened":            "開封した",
+	"segments.email.clicked":           "クリックした",
+	"segments.email.opened_or_clicked": "開封またはクリックした",
 }
 
 // emailRecipientsErrorsJA translates the field messages of topics,
