@@ -30,6 +30,9 @@ type App struct {
 	ServerTZ string
 	// Getenv reads RENKEI_PDF_FONT for quote PDFs; nil is os.Getenv.
 	Getenv func(string) string
+	// DNSResolver is the DNS server (host:port) of the sending-domain
+	// check (RENKEI_DNS_RESOLVER); "" uses the system's.
+	DNSResolver string
 
 	outbound    outboundClients // HTTP clients of webhook deliveries (webhooks.go)
 	tracking    tracking        // web tracking's writer and caches (tracker.go)

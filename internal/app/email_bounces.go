@@ -284,3 +284,39 @@ func (a *App) RemoveSuppression(ctx context.Context, ac Actor, email string) err
 		return tx.Audit(ctx, a.audit(ac, "suppression.remove", "suppressions", "reason was "+sp.Reason))
 	})
 }
+
+// RecordReply logs a reply to a message we sent: refs are the Message-IDs
+// of In-Reply-To and References, newest first; the first one that names a
+// message of ours wins. It reports whether one did. The reply itself is
+// not stored, only who wrote and the subject.
+func (a *App) RecordReply(ctx context.Context, refs []string, from, subject string) (bool, error) {
+	if len([]rune(subject)) > 200 {
+		subject = string([]rune(subject)[:200])
+	}
+	found := false
+	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, ref := range refs {
+			m, err := tx.MessageByHeaderID(ctx, ref)
+			if errors.Is(err, crm.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if m.ContactID == 0 {
+				return nil
+			}
+			found = true
+			now := a.now()
+			if err := tx.AddEmailEvent(ctx, &store.EmailEvent{MessageID: m.ID, ContactID: m.ContactID, SourceType: m.SourceType,
+				SourceID: m.SourceID, Kind: "reply", Detail: crm.NormalizeEmail(from), At: now}); err != nil {
+				return err
+			}
+			return tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: m.ContactID, Kind: KindEmailReplied,
+				Data: map[string]any{"from": crm.NormalizeEmail(from), "subject": subject, "source_type": m.SourceType,
+					"source_id": m.SourceID}, RefType: "email_message", RefID: m.ID})
+		}
+		return nil
+	})
+	return found, err
+}
