@@ -235,10 +235,10 @@ func (a *App) AddSuppressions(ctx context.Context, ac Actor, emails []string) (i
 		return 0, crm.Invalid("emails", "paste at most 10000 addresses at a time")
 	}
 	var hashes []string
-	for i, e := range emails {
+	for _, e := range emails {
 		e = crm.NormalizeEmail(e)
 		if !crm.ValidEmail(e) {
-			return 0, crm.Invalid("emails", "every line must be one e-mail address; line "+strconv.Itoa(i+1)+" is not")
+			return 0, crm.Invalid("emails", "every line must be one valid e-mail address")
 		}
 		hashes = append(hashes, EmailHash(e))
 	}

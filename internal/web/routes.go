@@ -154,6 +154,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.competitorsRoutes()...)
 	rs = append(rs, s.quoteAndInvoiceRoutes()...)
 	rs = append(rs, s.segmentsRoutes()...)
+	rs = append(rs, s.emailRecipientsRoutes()...)
 	return rs
 }
 
