@@ -263,6 +263,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("targets", func(t *testing.T) { e.sub(t).happyTargets() })
 	t.Run("catalogue", func(t *testing.T) { e.sub(t).happyCatalogue() })
 	t.Run("segments", func(t *testing.T) { e.sub(t).happySegments() })
+	t.Run("email recipients", func(t *testing.T) { e.sub(t).happyEmailRecipients() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailRecipientsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -397,6 +397,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "catalogue", "description": "Products and services, price books and the price of a product on a day. See docs/products.md."},
 			js{"name": "competitors", "description": "Battlecards, competitors' products mapped to ours, and observed prices kept as history."},
 			js{"name": "segments", "description": "Segments (filters over contacts, evaluated when read) and static lists. See docs/segments.md."},
+			js{"name": "email", "description": "The recipient side of marketing e-mail: preference topics, the suppression list, the bounce webhook and the sending-domain check. See docs/email-recipients.md."},
 		},
 		"paths": paths,
 		"components": js{

@@ -272,5 +272,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.quotesRoutes()...)
 	rs = append(rs, s.invoicesRoutes()...)
 	rs = append(rs, s.segmentsRoutes()...)
+	rs = append(rs, s.emailRecipientsRoutes()...)
 	return rs
 }
