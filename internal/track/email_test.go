@@ -102,8 +102,10 @@ func TestUnsubscribePageAsksFirst(t *testing.T) {
 
 func TestOneClickUnsubscribe(t *testing.T) {
 	e := newMenv(t, nil)
-	// RFC 8058: no cookie, no CSRF token, no Origin; 200 and no redirect.
-	w := e.do("POST", "/e/u/"+e.unsub, strings.NewReader("List-Unsubscribe=One-Click"), "Content-Type", "application/x-www-form-urlencoded")
+	// RFC 8058 (its example is multipart/form-data): no cookie, no CSRF
+	// token, no Origin; 200 and no redirect.
+	mp := "--XYZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XYZ--\r\n"
+	w := e.do("POST", "/e/u/"+e.unsub, strings.NewReader(mp), "Content-Type", "multipart/form-data; boundary=XYZ")
 	if w.Code != 200 || w.Header().Get("Location") != "" || strings.TrimSpace(w.Body.String()) != "unsubscribed" {
 		t.Fatalf("one-click = %d %q %v", w.Code, w.Body, w.Header())
 	}

@@ -73,11 +73,17 @@ func (s *Server) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxEmailForm)
-	if err := r.ParseForm(); err != nil {
+	// RFC 8058 clients post multipart/form-data (its example) or
+	// urlencoded.
+	parse := r.ParseForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		parse = func() error { return r.ParseMultipartForm(maxEmailForm) }
+	}
+	if err := parse(); err != nil {
 		http.Error(w, "bad request body", http.StatusBadRequest)
 		return
 	}
-	oneClick := r.PostForm.Get("List-Unsubscribe") == "One-Click"
+	oneClick := r.PostFormValue("List-Unsubscribe") == "One-Click"
 	via := app.UnsubscribeLink
 	if oneClick {
 		via = app.UnsubscribeOneClick
