@@ -25,7 +25,13 @@ type recipientFixture struct {
 
 func newRecipientFixture(t *testing.T) *recipientFixture {
 	t.Helper()
-	f := &recipientFixture{fixture: newFixture(t, crm.LangJA), sent: map[int64]store.RecipientMessage{},
+	return withRecipients(t, newFixture(t, crm.LangJA))
+}
+
+// withRecipients adds the contacts and messages to a workspace.
+func withRecipients(t testing.TB, base *fixture) *recipientFixture {
+	t.Helper()
+	f := &recipientFixture{fixture: base, sent: map[int64]store.RecipientMessage{},
 		queued: map[int64]store.RecipientMessage{}}
 	var err error
 	if f.secret, err = f.app.MailSecret(ctx); err != nil {
@@ -50,7 +56,7 @@ func newRecipientFixture(t *testing.T) *recipientFixture {
 	return f
 }
 
-func (f *recipientFixture) queue(t *testing.T, c crm.Contact, source int64, status string) store.RecipientMessage {
+func (f *recipientFixture) queue(t testing.TB, c crm.Contact, source int64, status string) store.RecipientMessage {
 	t.Helper()
 	m := store.RecipientMessage{SourceType: "broadcast", SourceID: source, ContactID: c.ID, Email: c.Email, Status: status,
 		MessageID: "<" + c.Email + "." + status + "@mail.example.jp>"}
