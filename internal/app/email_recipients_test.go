@@ -505,3 +505,32 @@ func TestSegmentOpenedOrClicked(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeKeepsEmailRecords(t *testing.T) {
+	f := newRecipientFixture(t)
+	if _, err := f.app.CreateEmailTopic(ctx, f.owner, store.EmailTopic{Key: "newsletter", NameEN: "News"}); err != nil {
+		t.Fatal(err)
+	}
+	tm := f.sent[f.taro.ID]
+	if err := f.app.RecordOpen(ctx, mailtoken.Sign(f.secret, mailtoken.Open, tm.ID, f.taro.ID, ""), "Mozilla/5.0 (X11) Firefox/130.0", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SavePreferences(ctx, f.unsubT, nil, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.MergeContacts(ctx, f.owner, f.hanako.ID, f.taro.ID); err != nil {
+		t.Fatal(err)
+	}
+	if es := f.events(t, f.hanako.ID); len(es) != 1 || es[0].Kind != "open" || es[0].MessageID != f.sent[f.hanako.ID].ID {
+		t.Errorf("hanako's events after the merge = %+v", es)
+	}
+	got, _ := f.app.Marketable(ctx, []int64{f.hanako.ID}, "newsletter")
+	if got[f.hanako.ID] != NotMarketableTopic {
+		t.Errorf("the merged opt-out was lost: %v", got)
+	}
+	// Taro's messages of broadcast 7 and 8 collide with hanako's and go with
+	// taro; none moved means hanako still has exactly her own two.
+	if m := f.message(t, f.sent[f.hanako.ID].ID); m.ContactID != f.hanako.ID {
+		t.Errorf("hanako's message moved: %+v", m)
+	}
+}

@@ -399,3 +399,25 @@ func (tx *Tx) Unsuppress(ctx context.Context, emailHash string) error {
 	}
 	return nil
 }
+
+// emailMoveStmts move a merged-away contact's marketing e-mail records to
+// the contact kept (MoveContactRecords): outbox rows (unless the kept
+// contact has one of the same source: that copy goes with the merged
+// contact, and its events move to the kept copy), events and topic
+// opt-outs.
+var emailMoveStmts = []string{
+	// Events of a message that stays behind point at the kept contact's
+	// copy of the same send, so deleting the merged contact keeps them.
+	`UPDATE email_events SET message_id = (SELECT k.id FROM email_messages m JOIN email_messages k
+		ON k.source_type = m.source_type AND k.source_id = m.source_id AND k.contact_id = $2
+		WHERE m.id = email_events.message_id)
+		WHERE contact_id = $1 AND message_id IN (SELECT m.id FROM email_messages m JOIN email_messages k
+		ON k.source_type = m.source_type AND k.source_id = m.source_id AND k.contact_id = $2 WHERE m.contact_id = $1)`,
+	`UPDATE email_messages SET contact_id = $2 WHERE contact_id = $1 AND NOT EXISTS
+		(SELECT 1 FROM email_messages k WHERE k.contact_id = $2 AND k.source_type = email_messages.source_type
+		AND k.source_id = email_messages.source_id)`,
+	"UPDATE email_events SET contact_id = $2 WHERE contact_id = $1",
+	`INSERT INTO email_topic_optouts (contact_id, topic_id, at) SELECT $2, topic_id, at FROM email_topic_optouts
+		WHERE contact_id = $1 ON CONFLICT DO NOTHING`,
+	"DELETE FROM email_topic_optouts WHERE contact_id = $1 AND contact_id <> $2",
+}
