@@ -265,6 +265,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("segments", func(t *testing.T) { e.sub(t).happySegments() })
 	t.Run("email-templates", func(t *testing.T) { e.sub(t).happyEmailTemplates() })
 	t.Run("broadcasts", func(t *testing.T) { e.sub(t).happyBroadcasts() })
+	t.Run("email recipients", func(t *testing.T) { e.sub(t).happyEmailRecipients() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

@@ -274,5 +274,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.segmentsRoutes()...)
 	rs = append(rs, s.emailTemplatesRoutes()...)
 	rs = append(rs, s.broadcastsRoutes()...)
+	rs = append(rs, s.emailRecipientsRoutes()...)
 	return rs
 }

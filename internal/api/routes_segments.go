@@ -312,7 +312,7 @@ func segmentsSchemas() js {
 			"op":     enumOf(ops...),
 			"value":  withDesc(scalar, "The operand (eq, neq, contains, prefix, gt, gte, lt, lte): text, a number, a date (YYYY-MM-DD) or an id."),
 			"values": withDesc(arrayOf(js{"type": []string{"string", "number", "boolean"}}), "in: any of these; between: the lowest and highest (inclusive)."),
-			"days":   described(js{"type": "integer", "minimum": 0, "maximum": crm.MaxSegmentDays}, "In the last N days: within_days, visited_path (required), submitted_form (0 = ever)."),
+			"days":   described(js{"type": "integer", "minimum": 0, "maximum": crm.MaxSegmentDays}, "In the last N days: within_days, visited_path and email_engagement (required), submitted_form (0 = ever)."),
 		}}
 	filter := js{"type": "object", "additionalProperties": false, "required": []string{"match"},
 		"description": fmt.Sprintf("A group of conditions and sub-groups: match all (AND) or any (OR). At most %d levels, %d conditions, %d groups.",
@@ -356,7 +356,7 @@ func segmentsSchemas() js {
 		}),
 		"SegmentFieldList": record(js{"data": arrayOf(record(js{
 			"name":    str(""),
-			"type":    enumOf("text", "enum", "number", "date", "bool", "multi", "tag", "user", "visit", "form", "deal", "list"),
+			"type":    enumOf("text", "enum", "number", "date", "bool", "multi", "tag", "user", "visit", "form", "deal", "list", "email"),
 			"ops":     arrayOf(enumOf(ops...)),
 			"options": arrayOf(str("")),
 		})), "next_cursor": nullable(str(cursorDesc))}),

@@ -33,6 +33,9 @@ type App struct {
 	// Wake starts the job runner at once (set by the server; nil in tests
 	// without one).
 	Wake func()
+	// DNSResolver is the DNS server (host:port) of the sending-domain
+	// check (RENKEI_DNS_RESOLVER); "" uses the system's.
+	DNSResolver string
 
 	outbound    outboundClients // HTTP clients of webhook deliveries (webhooks.go)
 	tracking    tracking        // web tracking's writer and caches (tracker.go)

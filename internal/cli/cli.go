@@ -138,7 +138,9 @@ func openStore(ctx context.Context, c config.Config) (*store.Store, error) {
 }
 
 func newApp(s *store.Store, c config.Config, log *slog.Logger) *app.App {
-	return app.New(app.Config{Store: s, BaseURL: c.BaseURL, Log: log, ServerTZ: serverTZ()})
+	a := app.New(app.Config{Store: s, BaseURL: c.BaseURL, Log: log, ServerTZ: serverTZ()})
+	a.DNSResolver = c.DNSResolver
+	return a
 }
 
 // serverTZ names the server's zone for new non-Japanese workspaces.

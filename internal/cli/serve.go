@@ -15,6 +15,7 @@ import (
 	"renkei/internal/config"
 	"renkei/internal/crm"
 	"renkei/internal/gen"
+	"renkei/internal/inbound"
 	"renkei/internal/jobs"
 	"renkei/internal/store"
 	"renkei/internal/track"
@@ -114,6 +115,17 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sendDone := make(chan struct{})
 	go func() { srv.Runner.Run(jobsCtx); close(jobsDone) }()
 	go func() { srv.Sender.Run(jobsCtx); close(sendDone) }()
+	if srv.Config.InboundSMTPAddr != "" {
+		in, err := inbound.Listen(srv.Config.InboundSMTPAddr, inbound.Config{App: srv.App, Domains: srv.Config.InboundDomains, Log: srv.Log})
+		if err != nil {
+			stopJobs()
+			<-jobsDone
+			<-sendDone
+			return fmt.Errorf("inbound SMTP: %w", err)
+		}
+		srv.Log.Info("inbound SMTP listening", "addr", in.Addr(), "domains", srv.Config.InboundDomains)
+		defer in.Close()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	var err error

@@ -26,6 +26,10 @@ type Config struct {
 	Demo           bool   // --demo: fill an empty workspace with demo data
 	TrackRateIP    int    // RENKEI_TRACK_RATE_IP: beacons per client address per minute, 0 = no limit
 	TrackRateSite  int    // RENKEI_TRACK_RATE_SITE: beacons per site per minute, 0 = no limit
+	// E-mail recipients (docs/email-recipients.md).
+	InboundSMTPAddr string   // RENKEI_INBOUND_SMTP_ADDR: the inbound SMTP listener (bounces, replies); "" = off
+	InboundDomains  []string // RENKEI_INBOUND_DOMAINS: the domains it accepts mail for
+	DNSResolver     string   // RENKEI_DNS_RESOLVER: host:port of the resolver of the domain check; "" = the system's
 }
 
 // Var describes one setting, for `renkei help` and the README table.
@@ -42,6 +46,9 @@ var Vars = []Var{
 	{"--log-format", "RENKEI_LOG_FORMAT", "text", "text or json"},
 	{"--track-rate-ip", "RENKEI_TRACK_RATE_IP", "600", "tracking beacons and form posts per client address per minute (0 = no limit)"},
 	{"--track-rate-site", "RENKEI_TRACK_RATE_SITE", "60000", "tracking beacons per site (and posts per form) per minute (0 = no limit)"},
+	{"--inbound-smtp-addr", "RENKEI_INBOUND_SMTP_ADDR", "", "inbound SMTP listener for bounces, complaints and replies, e.g. 127.0.0.1:2525 (empty = off)"},
+	{"--inbound-domains", "RENKEI_INBOUND_DOMAINS", "", "domains the inbound listener accepts mail for (comma-separated; it relays nothing)"},
+	{"--dns-resolver", "RENKEI_DNS_RESOLVER", "", "DNS server (host:port) of the sending-domain check (empty = the system's)"},
 }
 
 // Parse reads flags (args after the subcommand) and the environment.
@@ -73,6 +80,10 @@ func ParseWith(name string, args []string, getenv func(string) string, extra fun
 	var rateIP, rateSite string
 	fs.StringVar(&rateIP, "track-rate-ip", def("RENKEI_TRACK_RATE_IP", "600"), "beacons per client address per minute (0 = no limit)")
 	fs.StringVar(&rateSite, "track-rate-site", def("RENKEI_TRACK_RATE_SITE", "60000"), "beacons per site per minute (0 = no limit)")
+	var domains string
+	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", def("RENKEI_INBOUND_SMTP_ADDR", ""), "inbound SMTP listener address (empty = off)")
+	fs.StringVar(&domains, "inbound-domains", def("RENKEI_INBOUND_DOMAINS", ""), "domains the inbound listener accepts mail for")
+	fs.StringVar(&c.DNSResolver, "dns-resolver", def("RENKEI_DNS_RESOLVER", ""), "DNS server (host:port) of the domain check")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty workspace with demo data")
 	if err := fs.Parse(args); err != nil {
 		return c, fs, err
@@ -83,6 +94,14 @@ func ParseWith(name string, args []string, getenv func(string) string, extra fun
 	}
 	if c.TrackRateSite, err = strconv.Atoi(strings.TrimSpace(rateSite)); err != nil || c.TrackRateSite < 0 {
 		return c, fs, fmt.Errorf("track rate per site %q must be a whole number ≥ 0", rateSite)
+	}
+	for _, d := range strings.Split(domains, ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			c.InboundDomains = append(c.InboundDomains, d)
+		}
+	}
+	if c.InboundSMTPAddr != "" && len(c.InboundDomains) == 0 {
+		return c, fs, errors.New("the inbound SMTP listener needs RENKEI_INBOUND_DOMAINS (the sending domain)")
 	}
 	if c.TrustedProxies, err = httpx.ParsePrefixes(proxies); err != nil {
 		return c, fs, err

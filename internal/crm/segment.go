@@ -121,34 +121,36 @@ type SegmentFieldType string
 
 // Field types.
 const (
-	FieldText   SegmentFieldType = "text"
-	FieldEnum   SegmentFieldType = "enum"   // one of Options
-	FieldNumber SegmentFieldType = "number" // also the scores (whole numbers)
-	FieldDate   SegmentFieldType = "date"   // YYYY-MM-DD, in the workspace time zone
-	FieldBool   SegmentFieldType = "bool"
-	FieldMulti  SegmentFieldType = "multi" // multiple-choice custom property
-	FieldTag    SegmentFieldType = "tag"
-	FieldUser   SegmentFieldType = "user"  // a user id (owner)
-	FieldVisit  SegmentFieldType = "visit" // a page path visited in the last N days
-	FieldForm   SegmentFieldType = "form"  // a form submitted (in the last N days)
-	FieldDeal   SegmentFieldType = "deal"  // has a deal that is open, won or lost
-	FieldList   SegmentFieldType = "list"  // member of a static list
+	FieldText            SegmentFieldType = "text"
+	FieldEnum            SegmentFieldType = "enum"   // one of Options
+	FieldNumber          SegmentFieldType = "number" // also the scores (whole numbers)
+	FieldDate            SegmentFieldType = "date"   // YYYY-MM-DD, in the workspace time zone
+	FieldBool            SegmentFieldType = "bool"
+	FieldMulti           SegmentFieldType = "multi" // multiple-choice custom property
+	FieldTag             SegmentFieldType = "tag"
+	FieldUser            SegmentFieldType = "user"  // a user id (owner)
+	FieldVisit           SegmentFieldType = "visit" // a page path visited in the last N days
+	FieldForm            SegmentFieldType = "form"  // a form submitted (in the last N days)
+	FieldDeal            SegmentFieldType = "deal"  // has a deal that is open, won or lost
+	FieldList            SegmentFieldType = "list"  // member of a static list
+	FieldEmailEngagement SegmentFieldType = "email" // opened or clicked marketing e-mail in the last N days
 )
 
 // segmentOps are the operators of each field type.
 var segmentOps = map[SegmentFieldType][]SegmentOp{
-	FieldText:   {SegOpEq, SegOpNeq, SegOpIn, SegOpContains, SegOpPrefix, SegOpIsSet, SegOpIsEmpty},
-	FieldEnum:   {SegOpEq, SegOpNeq, SegOpIn},
-	FieldNumber: {SegOpEq, SegOpNeq, SegOpGt, SegOpGte, SegOpLt, SegOpLte, SegOpBetween},
-	FieldDate:   {SegOpEq, SegOpGt, SegOpLt, SegOpBetween, SegOpWithinDays},
-	FieldBool:   {SegOpEq, SegOpNeq},
-	FieldMulti:  {SegOpContains, SegOpIn, SegOpIsSet, SegOpIsEmpty},
-	FieldTag:    {SegOpEq, SegOpNeq, SegOpIn},
-	FieldUser:   {SegOpEq, SegOpNeq, SegOpIn, SegOpIsSet, SegOpIsEmpty},
-	FieldVisit:  {SegOpPrefix, SegOpEq},
-	FieldForm:   {SegOpEq, SegOpIsSet},
-	FieldDeal:   {SegOpEq, SegOpNeq, SegOpIn},
-	FieldList:   {SegOpEq, SegOpNeq},
+	FieldText:            {SegOpEq, SegOpNeq, SegOpIn, SegOpContains, SegOpPrefix, SegOpIsSet, SegOpIsEmpty},
+	FieldEnum:            {SegOpEq, SegOpNeq, SegOpIn},
+	FieldNumber:          {SegOpEq, SegOpNeq, SegOpGt, SegOpGte, SegOpLt, SegOpLte, SegOpBetween},
+	FieldDate:            {SegOpEq, SegOpGt, SegOpLt, SegOpBetween, SegOpWithinDays},
+	FieldBool:            {SegOpEq, SegOpNeq},
+	FieldMulti:           {SegOpContains, SegOpIn, SegOpIsSet, SegOpIsEmpty},
+	FieldTag:             {SegOpEq, SegOpNeq, SegOpIn},
+	FieldUser:            {SegOpEq, SegOpNeq, SegOpIn, SegOpIsSet, SegOpIsEmpty},
+	FieldVisit:           {SegOpPrefix, SegOpEq},
+	FieldForm:            {SegOpEq, SegOpIsSet},
+	FieldDeal:            {SegOpEq, SegOpNeq, SegOpIn},
+	FieldList:            {SegOpEq, SegOpNeq},
+	FieldEmailEngagement: {SegOpEq},
 }
 
 // SegmentField is one field of the allow-list.
@@ -161,6 +163,13 @@ type SegmentField struct {
 	// blank) also take is_set and is_empty.
 	Optional bool
 }
+
+// Values of the email_engagement field.
+const (
+	EmailOpened          = "opened"
+	EmailClicked         = "clicked"
+	EmailOpenedOrClicked = "opened_or_clicked"
+)
 
 // Deal statuses of the deal_status field.
 const (
@@ -214,6 +223,7 @@ func builtinSegmentFields() []SegmentField {
 		{Name: "submitted_form", Type: FieldForm},
 		{Name: "deal_status", Type: FieldDeal, Options: []string{DealOpen, DealWon, DealLost}},
 		{Name: "list", Type: FieldList},
+		{Name: "email_engagement", Type: FieldEmailEngagement, Options: []string{EmailOpened, EmailClicked, EmailOpenedOrClicked}},
 	}
 }
 
@@ -468,7 +478,7 @@ func (c SegmentCondition) checkValue(f SegmentField) (msg, at string) {
 		}
 		return "", ""
 	}
-	if f.Type == FieldVisit && c.Days < 1 {
+	if (f.Type == FieldVisit || f.Type == FieldEmailEngagement) && c.Days < 1 {
 		return fmt.Sprintf("enter the number of days to look back, from 1 to %d", MaxSegmentDays), "days"
 	}
 	if m := checkOne(f, c.Value); m != "" {
@@ -484,7 +494,7 @@ func checkOne(f SegmentField, s string) string {
 		if s == "" {
 			return "enter a value (to find blank values, use is empty)"
 		}
-	case FieldEnum, FieldDeal:
+	case FieldEnum, FieldDeal, FieldEmailEngagement:
 		for _, o := range f.Options {
 			if s == o {
 				return ""

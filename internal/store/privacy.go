@@ -220,6 +220,7 @@ func (tx *Tx) MoveContactRecords(ctx context.Context, from, to int64) error {
 		"UPDATE contracts SET contact_id = $2 WHERE contact_id = $1", // contracts
 	}
 	stmts = append(stmts, handoffMoveStmts...) // hand-off: handoffs, notifications
+	stmts = append(stmts, emailMoveStmts...)   // marketing e-mail: outbox, events, topic opt-outs
 	for _, q := range stmts {
 		if _, err := tx.q().ExecContext(ctx, q, from, to); err != nil {
 			return err

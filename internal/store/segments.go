@@ -541,6 +541,8 @@ func (c segCompiler) condition(cd crm.SegmentCondition) (string, error) {
 		return c.visited(cd)
 	case "submitted_form":
 		return c.form(cd)
+	case "email_engagement":
+		return c.emailEngaged(cd)
 	case "deal_status":
 		return c.deal(cd)
 	case "list":
@@ -778,6 +780,18 @@ func (c segCompiler) visitedIDs(cd crm.SegmentCondition) string {
 	// where one range over every path with the prefix would read all of
 	// /pricing's 90 days to keep the last 14 (row E3).
 	return exact + " UNION ALL " + sel + "e.path > " + a.add(cd.Value) + " AND e.path < " + a.add(cd.Value+maxRune) + since
+}
+
+// emailEngaged: the contact opened, clicked, or did either with a
+// marketing e-mail in the last Days days (email_events, every event kept;
+// scanners' clicks are marked in detail and left out).
+func (c segCompiler) emailEngaged(cd crm.SegmentCondition) (string, error) {
+	kinds := map[string]string{crm.EmailOpened: "'open'", crm.EmailClicked: "'click'", crm.EmailOpenedOrClicked: "'open', 'click'"}[cd.Value]
+	if kinds == "" {
+		return "", badOp(cd)
+	}
+	return "c.id IN (SELECT ee.contact_id AS cid FROM email_events ee WHERE ee.contact_id IS NOT NULL AND ee.kind IN (" + kinds +
+		") AND ee.detail <> 'scanner' AND ee.at >= " + c.a.add(ms(c.since(cd.Days))) + ")", nil
 }
 
 // form: the contact submitted the form (eq) or any form (is_set), in the

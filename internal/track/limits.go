@@ -80,9 +80,10 @@ const formPostsPerMinute = 10
 
 // limiter holds the buckets of the limits.
 type limiter struct {
-	ip   *buckets
-	site *buckets
-	post *buckets // form posts per client address
+	ip     *buckets
+	site   *buckets
+	post   *buckets // form posts per client address
+	bounce *buckets // bounce webhook posts per key
 }
 
 func newLimiter(l Limits) *limiter {
@@ -90,7 +91,7 @@ func newLimiter(l Limits) *limiter {
 	if l.PerIP > 0 {
 		post = min(l.PerIP, formPostsPerMinute)
 	}
-	return &limiter{ip: newBuckets(l.PerIP), site: newBuckets(l.PerSite), post: newBuckets(post)}
+	return &limiter{ip: newBuckets(l.PerIP), site: newBuckets(l.PerSite), post: newBuckets(post), bounce: newBuckets(bounceKeyLimit)}
 }
 
 // limitedPost answers 429 when a client address has sent too many form

@@ -57,12 +57,13 @@ func New(c Config) *Server {
 
 // Prefixes are the URL paths the public surface owns; the server mounts
 // the handler on them.
-var Prefixes = []string{"/t.js", "/t/", "/f/"}
+var Prefixes = []string{"/t.js", "/t/", "/f/", "/e/"}
 
 func (s *Server) routes() []route {
 	var rs []route
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formRoutes()...)
+	rs = append(rs, s.emailRoutes()...)
 	return rs
 }
 

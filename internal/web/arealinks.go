@@ -59,6 +59,7 @@ var areaLinks = []areaLink{
 	{"settings", "quotes", "/settings/quotes", "ti-file-invoice", "quotes", crm.PermSettings},
 	{"settings", "webhooks", "/settings/webhooks", "ti-webhook", "webhooks", crm.PermSettings},
 	{"settings", "privacy", "/settings/privacy", "ti-shield-lock", "privacy", crm.PermSettings},
+	{"settings", "emaildelivery", "/settings/email-delivery", "ti-mail-check", "emaildelivery", crm.PermSettings},
 }
 
 // shownLink is an areaLink ready for a template.

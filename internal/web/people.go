@@ -487,6 +487,9 @@ func timelineEntry(lang crm.Language, e store.TimelineEntry, defs []crm.Property
 	case app.KindForm: // forms: routes_forms.go
 		formTimelineEntry(lang, e, &it)
 	}
+	if strings.HasPrefix(e.Kind, "email_") { // marketing e-mail recipients (routes_email_recipients.go)
+		emailTimeline(lang, e, &it)
+	}
 	handoffTimelineDetail(lang, e, &it) // hand-off entries
 	if e.Kind == app.KindActivity {     // activities (routes_activities.go)
 		activityTimeline(lang, e, &it)

@@ -182,7 +182,7 @@ func fieldGroup(name string) string {
 	switch name {
 	case "lifecycle_stage", "lead_status", "fit_score", "engagement_score", "tag", "owner", "list":
 		return "status"
-	case "visited_path", "submitted_form", "deal_status":
+	case "visited_path", "submitted_form", "deal_status", "email_engagement":
 		return "behaviour"
 	}
 	return "contact"
@@ -201,6 +201,8 @@ func optionLabel(lang crm.Language, field, v string) string {
 		return i18n.T(lang, "source."+v)
 	case "deal_status":
 		return i18n.T(lang, "segments.deal."+v)
+	case "email_engagement":
+		return i18n.T(lang, "segments.email."+v)
 	}
 	return v
 }

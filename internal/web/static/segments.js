@@ -63,8 +63,8 @@
     else if (f.options && f.options.length) {
       c.value = f.options.some(function (o) { return o.value === keepValue; }) ? keepValue : firstOption(f);
     } else { c.value = keepValue || ""; }
-    if (f.type === "visit") c.days = c.days || 14;
-    if (c.op !== "within_days" && f.type !== "visit" && f.type !== "form") delete c.days;
+    if (f.type === "visit" || f.type === "email") c.days = c.days || 14;
+    if (c.op !== "within_days" && f.type !== "visit" && f.type !== "form" && f.type !== "email") delete c.days;
   }
 
   // clean is the filter as sent: empty parts left out.
@@ -270,7 +270,7 @@
       out.push(input({ type: type, class: "rk-seg-value", placeholder: ph, "aria-label": T.value, "data-key": path + ".value" },
         function () { return c.value || ""; }, function (v) { c.value = v; }));
     }
-    if (f.type === "visit") out.push(daysInput(c, path, false));
+    if (f.type === "visit" || f.type === "email") out.push(daysInput(c, path, false));
     if (f.type === "form") out.push(daysInput(c, path, true));
     return out;
   }
