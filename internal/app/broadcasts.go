@@ -468,10 +468,16 @@ func (a *App) queueRecipients(ctx context.Context, b crm.Broadcast, ids []int64)
 	if err != nil {
 		return 0, err
 	}
+	var optedOut map[int64]bool // the broadcast's topic, in the preference centre
+	if b.Topic != "" {
+		if optedOut, err = a.Store.TopicOptedOut(ctx, b.Topic, ids); err != nil {
+			return 0, err
+		}
+	}
 	now := a.now()
 	rows := make([]store.OutboxRow, 0, len(rs))
 	for i, r := range rs {
-		if r.Consent != crm.ConsentGranted || sup[hashes[i]] {
+		if r.Consent != crm.ConsentGranted || sup[hashes[i]] || optedOut[r.ID] {
 			continue
 		}
 		row := store.OutboxRow{SourceType: SourceBroadcast, SourceID: b.ID, ContactID: r.ID, Email: r.Email, Status: store.MsgQueued, NextAt: now}

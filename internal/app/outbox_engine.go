@@ -296,6 +296,7 @@ func (e *Engine) claimOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var dropped []store.Delivery
+	optedOut := map[string]map[int64]bool{} // by topic: opted out in the preference centre since queueing
 	for i, m := range msgs {
 		rc, ok := rcs[m.ContactID]
 		if !ok || sup[hashes[i]] || rc.Contact.Consent != crm.ConsentGranted {
@@ -306,6 +307,19 @@ func (e *Engine) claimOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			dropped = append(dropped, store.Delivery{ID: m.ID, Status: store.MsgFailed, Error: err.Error()})
 			continue
+		}
+		if topic := src.b.Topic; topic != "" {
+			out, ok := optedOut[topic]
+			if !ok {
+				if out, err = e.a.Store.TopicOptedOut(ctx, topic, ids); err != nil {
+					return 0, err
+				}
+				optedOut[topic] = out
+			}
+			if out[m.ContactID] {
+				dropped = append(dropped, store.Delivery{ID: m.ID, Status: store.MsgSuppressed, Error: "opted out of the topic " + topic})
+				continue
+			}
 		}
 		relay := pickRelay(cfg.s.Relays, m.ID)
 		e.inflight.Add(1)
@@ -510,7 +524,7 @@ func prepareBroadcast(b crm.Broadcast) (*preparedSource, error) {
 		return nil, fmt.Errorf("HTML: %w", err)
 	}
 	// The text part: the HTML's text, with the merge tags kept, parsed once.
-	if t, err := emailtpl.Parse(sender.PlainText(b.HTML), crm.IsMergeField); err == nil {
+	if t, err := emailtpl.Parse(emailtpl.PlainText(b.HTML), crm.IsMergeField); err == nil {
 		p.text = t
 	}
 	return p, nil
@@ -539,7 +553,7 @@ func (e *Engine) render(it item) ([]byte, string, error) {
 	if it.src.text != nil {
 		text = it.src.text.Execute(data, false)
 	} else {
-		text = sender.PlainText(body)
+		text = emailtpl.PlainText(body)
 	}
 	openTok := mailtoken.Sign(cfg.secret, mailtoken.Open, m.ID, m.ContactID, "")
 	htmlFooter, textFooter := footers(cfg.s.Compliance, unsubURL, lang)

@@ -183,14 +183,6 @@ func TestRewriteLinks(t *testing.T) {
 	}
 }
 
-func TestPlainText(t *testing.T) {
-	got := PlainText(`<html><head><style>p{}</style></head><body><h1>ご案内</h1><p>山田&nbsp;様<br>詳しくは<a href="https://example.jp/x">こちら</a></p></body></html>`)
-	want := "ご案内\n山田\u00a0様\n詳しくはこちら (https://example.jp/x)\n"
-	if got != want {
-		t.Errorf("PlainText = %q, want %q", got, want)
-	}
-}
-
 func TestThrottleRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -420,4 +421,31 @@ var emailMoveStmts = []string{
 	`INSERT INTO email_topic_optouts (contact_id, topic_id, at) SELECT $2, topic_id, at FROM email_topic_optouts
 		WHERE contact_id = $1 ON CONFLICT DO NOTHING`,
 	"DELETE FROM email_topic_optouts WHERE contact_id = $1 AND contact_id <> $2",
+}
+
+// TopicOptedOut returns which of the contacts opted out of a topic (by
+// key) in the preference centre; an unknown topic has no opt-outs.
+func (s *Store) TopicOptedOut(ctx context.Context, topicKey string, contactIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for chunk := range slices.Chunk(contactIDs, 500) {
+		rows, err := s.r().QueryContext(ctx, `SELECT o.contact_id FROM email_topic_optouts o
+			JOIN email_topics t ON t.id = o.topic_id
+			WHERE t.key = $1 AND o.contact_id IN (`+scoreIDList(chunk)+`)`, topicKey)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
