@@ -59,6 +59,7 @@ type broadcastJSON struct {
 	SubjectB   string     `json:"subject_b"`
 	Preheader  string     `json:"preheader"`
 	HTML       string     `json:"html"`
+	TemplateID int64      `json:"template_id"`
 	FromName   string     `json:"from_name"`
 	AsOwner    bool       `json:"as_owner"`
 	Topic      string     `json:"topic"`
@@ -82,7 +83,7 @@ func (b broadcastJSON) etag() int64 { return b.Version }
 func toBroadcast(b crm.Broadcast) broadcastJSON {
 	return broadcastJSON{ID: b.ID, Name: b.Name, Status: string(b.Status), IncludeIDs: append([]int64{}, b.IncludeIDs...),
 		ExcludeIDs: append([]int64{}, b.ExcludeIDs...), Subject: b.Subject, SubjectB: b.SubjectB, Preheader: b.Preheader,
-		HTML: b.HTML, FromName: b.FromName, AsOwner: b.AsOwner, Topic: b.Topic, SendAt: optTime(b.SendAt),
+		HTML: b.HTML, TemplateID: b.TemplateID, FromName: b.FromName, AsOwner: b.AsOwner, Topic: b.Topic, SendAt: optTime(b.SendAt),
 		PerSecond: b.PerSecond, PerHour: b.PerHour, ABShare: b.ABShare, ABWaitMin: b.ABWaitMin, ABMetric: b.ABMetric,
 		Winner: b.Winner, Recipients: b.Recipients, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
 		StartedAt: optTime(b.StartedAt), FinishedAt: optTime(b.FinishedAt), Version: b.Version}
@@ -96,6 +97,7 @@ type broadcastInput struct {
 	SubjectB   string  `json:"subject_b"`
 	Preheader  string  `json:"preheader"`
 	HTML       string  `json:"html"`
+	TemplateID int64   `json:"template_id"`
 	FromName   string  `json:"from_name"`
 	AsOwner    bool    `json:"as_owner"`
 	Topic      string  `json:"topic"`
@@ -108,7 +110,7 @@ type broadcastInput struct {
 
 func (in broadcastInput) broadcast() crm.Broadcast {
 	return crm.Broadcast{Name: in.Name, IncludeIDs: in.IncludeIDs, ExcludeIDs: in.ExcludeIDs, Subject: in.Subject,
-		SubjectB: in.SubjectB, Preheader: in.Preheader, HTML: in.HTML, FromName: in.FromName, AsOwner: in.AsOwner,
+		SubjectB: in.SubjectB, Preheader: in.Preheader, HTML: in.HTML, TemplateID: in.TemplateID, FromName: in.FromName, AsOwner: in.AsOwner,
 		Topic: in.Topic, PerSecond: in.PerSecond, PerHour: in.PerHour, ABShare: in.ABShare, ABWaitMin: in.ABWaitMin,
 		ABMetric: in.ABMetric}
 }
@@ -318,6 +320,7 @@ func broadcastsSchemas() js {
 		"subject_b":   str("A/B test: the second subject (empty: no test)."),
 		"preheader":   str("The preview text shown after the subject."),
 		"html":        str("The HTML body with merge fields ({{company | \"御社\"}}, {{#if x}}…{{/if}}); up to 512 KB. The text part is made from it."),
+		"template_id": withDesc(js{"type": "integer", "minimum": 0}, "An e-mail template to take the content from instead of html (its subject too when subject is empty); 0: none."),
 		"from_name":   str("Empty: the sending settings' name."),
 		"as_owner":    boolean("From = the contact's owner; the workspace address stays the Sender and envelope sender."),
 		"topic":       str("Topic key for the preference centre."),

@@ -48,6 +48,16 @@ func (a *App) checkBroadcast(ctx context.Context, b *crm.Broadcast) error {
 			v.Add(field, err.Error())
 		}
 	}
+	if b.TemplateID != 0 {
+		if _, err := a.broadcastTemplate(ctx, b.TemplateID); errors.Is(err, crm.ErrNotFound) {
+			v.Add("template_id", "is not an e-mail template")
+		} else if err != nil {
+			if _, ok := crm.AsValidation(err); !ok {
+				return err
+			}
+			v.Add("template_id", "the template cannot be used: open it and fix what its editor shows")
+		}
+	}
 	for field, ids := range map[string][]int64{"include_ids": b.IncludeIDs, "exclude_ids": b.ExcludeIDs} {
 		for _, id := range ids {
 			if _, err := a.Store.Segment(ctx, id); errors.Is(err, crm.ErrNotFound) {
@@ -58,6 +68,16 @@ func (a *App) checkBroadcast(ctx context.Context, b *crm.Broadcast) error {
 		}
 	}
 	return v.Err()
+}
+
+// broadcastTemplate reads and compiles the template a broadcast takes its
+// content from.
+func (a *App) broadcastTemplate(ctx context.Context, id int64) (*crm.EmailRenderer, error) {
+	t, err := a.Store.EmailTemplate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return crm.CompileEmail(t)
 }
 
 // CreateBroadcast saves a new draft.

@@ -554,3 +554,57 @@ func TestSendingSettingsValidation(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestBroadcastFromTemplate: a broadcast that takes its content from a
+// block template sends the template rendered for each recipient (the
+// owner's signature included, its lines kept), the template's subject
+// when the broadcast has none, and still the footer and tracked links.
+func TestBroadcastFromTemplate(t *testing.T) {
+	f := newSendFixture(t, 3, nil)
+	f.run(t, nil)
+	if err := f.app.SetSignature(ctx, f.owner, "営業部 田中\n03-0000-0000"); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := f.app.CreateEmailTemplate(ctx, f.owner, crm.EmailTemplate{Name: "セミナー案内", Locale: crm.LangJA,
+		Subject: "{{family_name}}様へセミナーのご案内", Editor: crm.EditorBlocks, Blocks: []crm.EmailBlock{
+			{Type: crm.BlockHeading, Text: "新製品セミナー", Level: 1},
+			{Type: crm.BlockText, Text: "{{company}} {{family_name}} {{honorific}}\n\n{{owner_signature}}"},
+			{Type: crm.BlockButton, Label: "申し込む", URL: "https://example.jp/apply?who={{email}}"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without HTML or subject, the template is required.
+	if _, err := f.app.CreateBroadcast(ctx, f.owner, crm.Broadcast{Name: "x", IncludeIDs: []int64{f.list.ID}}); !isField(err, "html") || !isField(err, "subject") {
+		t.Fatalf("no content: %v", err)
+	}
+	if _, err := f.app.CreateBroadcast(ctx, f.owner, crm.Broadcast{Name: "x", IncludeIDs: []int64{f.list.ID}, TemplateID: tpl.ID + 1000}); !isField(err, "template_id") {
+		t.Fatalf("unknown template: %v", err)
+	}
+	b := f.broadcast(t, func(b *crm.Broadcast) { b.Subject, b.Preheader, b.HTML, b.TemplateID = "", "", "", tpl.ID })
+	if _, err := f.app.StartBroadcast(ctx, f.owner, b.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitStatus(t, b.ID, crm.BroadcastSent, 20*time.Second)
+	for _, email := range f.emails {
+		m := f.smtp.WaitFor(t, email, time.Second)
+		if m.Subject != "山田様へセミナーのご案内" {
+			t.Errorf("subject = %q", m.Subject)
+		}
+		for _, want := range []string{"新製品セミナー", "山田商事 山田 様", "営業部 田中<br>", "配信停止", testBaseURL + "/e/c/", testBaseURL + "/e/o/"} {
+			if !strings.Contains(m.HTML, want) {
+				t.Errorf("%s: HTML lacks %q", email, want)
+			}
+		}
+		if !strings.Contains(m.Text, "営業部 田中\n03-0000-0000") || !strings.Contains(m.Text, "山田商事 山田 様") {
+			t.Errorf("%s: text part:\n%s", email, m.Text)
+		}
+		// The button's URL carries the recipient's address, query-escaped,
+		// inside the signed click link.
+		link := mailtest.FindLink(m.HTML, testBaseURL+"/e/c/")
+		u, err := url.Parse(strings.ReplaceAll(link, "&amp;", "&"))
+		if err != nil || u.Query().Get("u") != "https://example.jp/apply?who="+url.QueryEscape(email) {
+			t.Errorf("click link %q (%v)", link, err)
+		}
+	}
+}

@@ -473,6 +473,7 @@ type preparedSource struct {
 	subject  [2]*emailtpl.Template // a, b
 	html     *emailtpl.Template
 	text     *emailtpl.Template // nil: made from each rendered HTML
+	tpl      *crm.EmailRenderer // the e-mail template the content comes from (b.TemplateID), or nil
 	throttle *sender.Throttle
 	loaded   time.Time
 }
@@ -495,6 +496,13 @@ func (e *Engine) source(ctx context.Context, typ string, id int64) (*preparedSou
 	p, err = prepareBroadcast(b)
 	if err != nil {
 		return nil, err
+	}
+	if b.TemplateID != 0 {
+		// The template as it is now: an edit to it reaches the messages
+		// not yet sent (within the 30 s this source is kept).
+		if p.tpl, err = e.a.broadcastTemplate(ctx, b.TemplateID); err != nil {
+			return nil, fmt.Errorf("template %d: %w", b.TemplateID, err)
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -536,7 +544,7 @@ func (e *Engine) render(it item) ([]byte, string, error) {
 	mid := fmt.Sprintf("%d.%s@%s", m.ID, cfg.midKey, cfg.s.Domain)
 	lang := cfg.ws.Language
 	owner := crm.User{Name: it.rc.OwnerName, Email: it.rc.OwnerEmail}
-	data := crm.MergeData(c, c.CompanyName, owner, "", cfg.ws, lang)
+	data := crm.MergeData(c, c.CompanyName, owner, it.rc.OwnerSignature, cfg.ws, lang)
 	subj := it.src.subject[0]
 	if m.Variant == "b" {
 		subj = it.src.subject[1]
@@ -544,16 +552,26 @@ func (e *Engine) render(it item) ([]byte, string, error) {
 	base := e.a.BaseURL
 	unsubTok := mailtoken.Sign(cfg.secret, mailtoken.Unsubscribe, m.ID, m.ContactID, "")
 	unsubURL := base + mailtoken.UnsubscribePath(unsubTok)
-	body := it.src.html.Execute(data, true)
+	var body, text, tplSubject string
+	if it.src.tpl != nil {
+		tplSubject, body, text = it.src.tpl.Render(data)
+	} else {
+		body = it.src.html.Execute(data, true)
+	}
 	body = sender.RewriteLinks(body, func(u string) bool { return strings.HasPrefix(u, base+"/e/u/") }, func(u string) string {
 		tok := mailtoken.Sign(cfg.secret, mailtoken.Click, m.ID, m.ContactID, u)
 		return base + mailtoken.ClickPath(tok) + "?u=" + url.QueryEscape(u)
 	})
-	var text string
-	if it.src.text != nil {
+	switch {
+	case it.src.tpl != nil: // the template made it
+	case it.src.text != nil:
 		text = it.src.text.Execute(data, false)
-	} else {
+	default:
 		text = emailtpl.PlainText(body)
+	}
+	subject := subj.Subject(data)
+	if subject == "" {
+		subject = tplSubject
 	}
 	openTok := mailtoken.Sign(cfg.secret, mailtoken.Open, m.ID, m.ContactID, "")
 	htmlFooter, textFooter := footers(cfg.s.Compliance, unsubURL, lang)
@@ -561,7 +579,7 @@ func (e *Engine) render(it item) ([]byte, string, error) {
 	body = sender.InsertBeforeBodyEnd(body, htmlFooter+`<img src="`+base+mailtoken.OpenPath(openTok)+`" width="1" height="1" alt="" style="display:block;border:0">`)
 	msg := sender.Message{
 		FromName: b.FromName, FromAddress: cfg.s.FromAddress, To: m.Email, ToName: data["full_name"],
-		Subject: subj.Subject(data), MessageID: mid, Date: e.a.now(),
+		Subject: subject, MessageID: mid, Date: e.a.now(),
 		UnsubscribeURL:    unsubURL,
 		UnsubscribeMailto: "mailto:unsubscribe@" + cfg.s.Domain + "?subject=unsubscribe%20" + unsubTok,
 		Text:              text + textFooter, HTML: body,

@@ -38,6 +38,9 @@ type Broadcast struct {
 	SubjectB   string // A/B test: the second subject ("" = no test)
 	Preheader  string
 	HTML       string
+	// TemplateID takes the content (HTML, text, and the subject when Subject
+	// is empty) from an e-mail template instead of HTML; 0 = none.
+	TemplateID int64
 	FromName   string
 	AsOwner    bool // From = the contact's owner, Sender = the workspace
 	Topic      string
@@ -101,11 +104,11 @@ func (b Broadcast) Validate() error {
 	oneLine(v, "preheader", b.Preheader, 300)
 	oneLine(v, "from_name", b.FromName, 100)
 	oneLine(v, "topic", b.Topic, 100)
-	if b.Subject == "" {
+	if b.Subject == "" && b.TemplateID == 0 {
 		v.Add("subject", "is required")
 	}
-	if strings.TrimSpace(b.HTML) == "" {
-		v.Add("html", "is required")
+	if strings.TrimSpace(b.HTML) == "" && b.TemplateID == 0 {
+		v.Add("html", "is required, or choose a template")
 	} else if len(b.HTML) > MaxBroadcastHTML {
 		v.Add("html", "use at most 512 KB of HTML")
 	}

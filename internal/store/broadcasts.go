@@ -11,7 +11,7 @@ import (
 	"renkei/internal/crm"
 )
 
-const broadcastCols = `id, name, status, include_ids, exclude_ids, subject, subject_b, preheader, html, from_name,
+const broadcastCols = `id, name, status, include_ids, exclude_ids, subject, subject_b, preheader, html, COALESCE(template_id, 0), from_name,
 	as_owner, topic, send_at, per_second, per_hour, ab_share, ab_wait_min, ab_metric, winner, recipients, error,
 	COALESCE(created_by, 0), created_at, updated_at, started_at, finished_at, version`
 
@@ -21,7 +21,7 @@ func scanBroadcast(sc interface{ Scan(...any) error }) (crm.Broadcast, error) {
 	var asOwner int
 	var sendAt, started, finished sql.NullInt64
 	var created, updated int64
-	err := sc.Scan(&b.ID, &b.Name, &status, &inc, &exc, &b.Subject, &b.SubjectB, &b.Preheader, &b.HTML, &b.FromName,
+	err := sc.Scan(&b.ID, &b.Name, &status, &inc, &exc, &b.Subject, &b.SubjectB, &b.Preheader, &b.HTML, &b.TemplateID, &b.FromName,
 		&asOwner, &b.Topic, &sendAt, &b.PerSecond, &b.PerHour, &b.ABShare, &b.ABWaitMin, &b.ABMetric, &b.Winner,
 		&b.Recipients, &b.Error, &b.CreatedBy, &created, &updated, &started, &finished, &b.Version)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -52,11 +52,11 @@ func (tx *Tx) CreateBroadcast(ctx context.Context, b *crm.Broadcast, now time.Ti
 	b.CreatedAt, b.UpdatedAt, b.Version = now, now, 1
 	return tx.q().QueryRowContext(ctx, `INSERT INTO broadcasts (name, status, include_ids, exclude_ids, subject, subject_b,
 		preheader, html, from_name, as_owner, topic, send_at, per_second, per_hour, ab_share, ab_wait_min, ab_metric,
-		created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`,
+		created_by, created_at, updated_at, template_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20) RETURNING id`,
 		b.Name, string(b.Status), idsJSON(b.IncludeIDs), idsJSON(b.ExcludeIDs), b.Subject, b.SubjectB, b.Preheader, b.HTML,
 		b.FromName, boolInt(b.AsOwner), b.Topic, nullMS(b.SendAt), b.PerSecond, b.PerHour, b.ABShare, b.ABWaitMin,
-		b.ABMetric, nullID(b.CreatedBy), ms(now)).Scan(&b.ID)
+		b.ABMetric, nullID(b.CreatedBy), ms(now), nullID(b.TemplateID)).Scan(&b.ID)
 }
 
 // UpdateBroadcast writes the content and settings of a broadcast when its
@@ -65,11 +65,11 @@ func (tx *Tx) UpdateBroadcast(ctx context.Context, b *crm.Broadcast, now time.Ti
 	res, err := tx.q().ExecContext(ctx, `UPDATE broadcasts SET name = $1, include_ids = $2, exclude_ids = $3, subject = $4,
 		subject_b = $5, preheader = $6, html = $7, from_name = $8, as_owner = $9, topic = $10, send_at = $11,
 		per_second = $12, per_hour = $13, ab_share = $14, ab_wait_min = $15, ab_metric = $16, updated_at = $17,
-		version = version + 1
+		template_id = $20, version = version + 1
 		WHERE id = $18 AND version = $19`,
 		b.Name, idsJSON(b.IncludeIDs), idsJSON(b.ExcludeIDs), b.Subject, b.SubjectB, b.Preheader, b.HTML, b.FromName,
 		boolInt(b.AsOwner), b.Topic, nullMS(b.SendAt), b.PerSecond, b.PerHour, b.ABShare, b.ABWaitMin, b.ABMetric,
-		ms(now), b.ID, b.Version)
+		ms(now), b.ID, b.Version, nullID(b.TemplateID))
 	if err != nil {
 		return err
 	}

@@ -122,9 +122,10 @@ func (s *Store) ClaimMessages(ctx context.Context, worker string, sourceTypes []
 // SendContact is what rendering needs of a recipient: the contact, its
 // owner and whether it may receive marketing mail now.
 type SendContact struct {
-	Contact    crm.Contact
-	OwnerName  string
-	OwnerEmail string
+	Contact        crm.Contact
+	OwnerName      string
+	OwnerEmail     string
+	OwnerSignature string // {{owner_signature}}
 }
 
 // SendContacts reads the recipients of a claimed batch.
@@ -133,7 +134,7 @@ func (s *Store) SendContacts(ctx context.Context, ids []int64) (map[int64]SendCo
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := "SELECT " + contactCols + ", COALESCE(u.name, ''), COALESCE(u.email, '')" + contactFrom +
+	q := "SELECT " + contactCols + ", COALESCE(u.name, ''), COALESCE(u.email, ''), COALESCE(u.signature, '')" + contactFrom +
 		" LEFT JOIN users u ON u.id = c.owner_id WHERE c.id IN (" + idList(ids) + ")"
 	rows, err := s.r().QueryContext(ctx, q)
 	if err != nil {
@@ -142,12 +143,12 @@ func (s *Store) SendContacts(ctx context.Context, ids []int64) (map[int64]SendCo
 	defer rows.Close()
 	for rows.Next() {
 		var sc SendContact
-		var ownerName, ownerEmail string
-		c, err := scanContact(scanWithExtra{rows, []any{&ownerName, &ownerEmail}})
+		var ownerName, ownerEmail, signature string
+		c, err := scanContact(scanWithExtra{rows, []any{&ownerName, &ownerEmail, &signature}})
 		if err != nil {
 			return nil, err
 		}
-		sc.Contact, sc.OwnerName, sc.OwnerEmail = c, ownerName, ownerEmail
+		sc.Contact, sc.OwnerName, sc.OwnerEmail, sc.OwnerSignature = c, ownerName, ownerEmail, signature
 		out[c.ID] = sc
 	}
 	return out, rows.Err()

@@ -60,8 +60,9 @@ func (s *server) broadcastsPage(w http.ResponseWriter, r *http.Request, rq *req)
 
 // broadcastFormData are the choices of the broadcast form.
 type broadcastFormData struct {
-	ID       int64
-	Segments []option
+	ID        int64
+	Segments  []option
+	Templates []option // e-mail templates the content can come from
 }
 
 func (s *server) broadcastFormPage(w http.ResponseWriter, r *http.Request, rq *req, id int64, f *form) (*page, error) {
@@ -72,6 +73,13 @@ func (s *server) broadcastFormPage(w http.ResponseWriter, r *http.Request, rq *r
 	d := broadcastFormData{ID: id}
 	for _, g := range gs {
 		d.Segments = append(d.Segments, option{Value: strconv.FormatInt(g.ID, 10), Label: g.Name})
+	}
+	ts, err := s.app.EmailTemplates(r.Context(), rq.actor)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		d.Templates = append(d.Templates, option{Value: strconv.FormatInt(t.ID, 10), Label: t.Name})
 	}
 	title := "broadcasts.new"
 	if id != 0 {
@@ -138,6 +146,9 @@ func broadcastForm(b crm.Broadcast) *form {
 	if b.AsOwner {
 		f.Set("as_owner", "1")
 	}
+	if b.TemplateID != 0 {
+		f.Set("template_id", strconv.FormatInt(b.TemplateID, 10))
+	}
 	return f
 }
 
@@ -170,6 +181,13 @@ func postedBroadcast(f *form) (crm.Broadcast, *crm.ValidationError) {
 		FromName: f.Get("from_name"), AsOwner: f.Get("as_owner") != "", Topic: f.Get("topic"),
 		PerSecond: num("per_second"), PerHour: num("per_hour"), ABShare: num("ab_share"), ABWaitMin: num("ab_wait_min"),
 		ABMetric: f.Get("ab_metric"), Version: f.Version}
+	if s := strings.TrimSpace(f.Get("template_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			v.Add("template_id", "choose a template from the list")
+		}
+		b.TemplateID = n
+	}
 	return b, v
 }
 

@@ -14,6 +14,7 @@ CREATE TABLE broadcasts (
     subject_b    TEXT NOT NULL DEFAULT '',      -- A/B test: the second subject ('' = no test)
     preheader    TEXT NOT NULL DEFAULT '',
     html         TEXT NOT NULL DEFAULT '',
+    template_id  BIGINT REFERENCES email_templates (id) ON DELETE SET NULL, -- the content comes from a template instead of html
     from_name    TEXT NOT NULL DEFAULT '',
     as_owner     INTEGER NOT NULL DEFAULT 0,    -- From = the contact's owner
     topic        TEXT NOT NULL DEFAULT '',
