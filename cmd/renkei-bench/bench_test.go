@@ -197,3 +197,33 @@ func TestDocKeepsRowsNotMeasured(t *testing.T) {
 		t.Errorf("a full run kept earlier rows:\n%s", b)
 	}
 }
+
+// TestDocKeepsNotes: the hand-written notes between the header and the
+// first section survive a run, once, and the sections follow them.
+func TestDocKeepsNotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.md")
+	db := DB{Name: "SQLite", Kind: "sqlite"}
+	all := []DB{db, {Name: "PostgreSQL", Kind: "postgres"}}
+	res := []Result{{Row: Row{ID: "F1", Data: "S"}, Metric: Metric{Name: "p95", Unit: "ms"}, Median: 1, Runs: []float64{1, 1, 1}}}
+	run := Run{Date: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Commit: "aaa", Command: "bench", Runs: 3}
+	if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run, res)}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	begin, _ := sectionMarkers("sqlite")
+	note := "- **E9** measured apart: 1 ms."
+	doc := strings.Replace(string(b), begin, note+"\n\n"+begin, 1)
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := writeDoc(path, all, map[string]string{"sqlite": section(db, run, res)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ = os.ReadFile(path)
+	got := string(b)
+	if strings.Count(got, note) != 1 || strings.Index(got, note) > strings.Index(got, begin) {
+		t.Errorf("the note is not kept once before the sections:\n%s", got)
+	}
+}

@@ -149,6 +149,9 @@ func writeDoc(path string, kinds []DB, fresh map[string]string) error {
 	old, _ := os.ReadFile(path)
 	var b strings.Builder
 	b.WriteString(docHeader)
+	if n := docNotes(string(old)); n != "" {
+		b.WriteString("\n" + n + "\n")
+	}
 	for _, db := range kinds {
 		b.WriteString("\n")
 		if s, ok := fresh[db.Kind]; ok {
@@ -164,6 +167,21 @@ func writeDoc(path string, kinds []DB, fresh map[string]string) error {
 		fmt.Fprintf(&b, "%s\n## %s\n\nNot measured yet: run `make bench-full`.\n%s\n", begin, db.Name, end)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// docNotes returns the hand-written notes between the header and the
+// first section (figures measured apart, runs that were stopped), which a
+// run keeps as they are.
+func docNotes(doc string) string {
+	rest, ok := strings.CutPrefix(doc, docHeader)
+	if !ok {
+		return ""
+	}
+	i := strings.Index(rest, "<!-- bench:")
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(rest[:i])
 }
 
 func extractSection(doc, kind string) (string, bool) {
