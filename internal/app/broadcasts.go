@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"renkei/internal/crm"
@@ -329,6 +330,15 @@ type BroadcastReport struct {
 	VariantOpens  map[string]int     `json:"variant_opens,omitempty"`
 	VariantClicks map[string]int     `json:"variant_clicks,omitempty"`
 	Winner        string             `json:"winner,omitempty"`
+}
+
+// Rate is n as a whole percentage of the messages delivered (0 when none
+// were), for the report's bars.
+func (r BroadcastReport) Rate(n int) int {
+	if r.Delivered <= 0 {
+		return 0
+	}
+	return int(math.Round(100 * float64(n) / float64(r.Delivered)))
 }
 
 // BroadcastReport builds the report of one broadcast.
