@@ -327,7 +327,7 @@ func (tx *Tx) MarketableRows(ctx context.Context, ids []int64, topicID int64) (m
 		chunk := ids[start:min(start+500, len(ids))]
 		rows, err := tx.q().QueryContext(ctx, `SELECT c.id, c.email, c.consent,
 			CASE WHEN EXISTS (SELECT 1 FROM email_topic_optouts o WHERE o.contact_id = c.id AND o.topic_id = $1) THEN 1 ELSE 0 END
-			FROM contacts c WHERE c.id IN (`+scoreIDList(chunk)+`)`, topicID)
+			FROM contacts c WHERE c.id IN (`+idList(chunk)+`)`, topicID)
 		if err != nil {
 			return nil, err
 		}
@@ -430,7 +430,7 @@ func (s *Store) TopicOptedOut(ctx context.Context, topicKey string, contactIDs [
 	for chunk := range slices.Chunk(contactIDs, 500) {
 		rows, err := s.r().QueryContext(ctx, `SELECT o.contact_id FROM email_topic_optouts o
 			JOIN email_topics t ON t.id = o.topic_id
-			WHERE t.key = $1 AND o.contact_id IN (`+scoreIDList(chunk)+`)`, topicKey)
+			WHERE t.key = $1 AND o.contact_id IN (`+idList(chunk)+`)`, topicKey)
 		if err != nil {
 			return nil, err
 		}

@@ -144,7 +144,7 @@ func (s *Store) SendContacts(ctx context.Context, ids []int64) (map[int64]SendCo
 	for rows.Next() {
 		var sc SendContact
 		var ownerName, ownerEmail, signature string
-		c, err := scanContact(scanWithExtra{rows, []any{&ownerName, &ownerEmail, &signature}})
+		c, err := scanContact(withExtra{rows, []any{&ownerName, &ownerEmail, &signature}})
 		if err != nil {
 			return nil, err
 		}
@@ -153,15 +153,6 @@ func (s *Store) SendContacts(ctx context.Context, ids []int64) (map[int64]SendCo
 	}
 	return out, rows.Err()
 }
-
-// scanWithExtra scans a row's leading columns with the caller's targets
-// and the trailing ones into extra.
-type scanWithExtra struct {
-	sc    interface{ Scan(...any) error }
-	extra []any
-}
-
-func (s scanWithExtra) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra...)...) }
 
 // RecipientInfo is what queueing needs of a contact.
 type RecipientInfo struct {

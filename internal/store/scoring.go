@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"renkei/internal/crm"
@@ -164,7 +163,7 @@ func (s *Store) ContactScores(ctx context.Context, ids []int64) (map[int64]Conta
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.r().QueryContext(ctx, "SELECT "+scoreCols+" FROM contact_scores WHERE contact_id IN ("+scoreIDList(ids)+")")
+	rows, err := s.r().QueryContext(ctx, "SELECT "+scoreCols+" FROM contact_scores WHERE contact_id IN ("+idList(ids)+")")
 	if err != nil {
 		return nil, err
 	}
@@ -177,19 +176,6 @@ func (s *Store) ContactScores(ctx context.Context, ids []int64) (map[int64]Conta
 		out[c.ContactID] = c
 	}
 	return out, rows.Err()
-}
-
-// scoreIDList renders ids as a comma-separated list of integers (safe to inline:
-// they are int64).
-func scoreIDList(ids []int64) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%d", id)
-	}
-	return b.String()
 }
 
 // ScorePoints lists a contact's points, rule by rule.
@@ -234,7 +220,7 @@ func (s *Store) ReadScoreInputs(ctx context.Context, ids []int64, since time.Tim
 	if len(ids) == 0 {
 		return in, nil
 	}
-	list := scoreIDList(ids)
+	list := idList(ids)
 	rows, err := s.r().QueryContext(ctx, "SELECT "+contactCols+contactFrom+" WHERE c.id IN ("+list+")")
 	if err != nil {
 		return in, err
@@ -265,7 +251,7 @@ func (s *Store) ReadScoreInputs(ctx context.Context, ids []int64, since time.Tim
 		in.Contacts[id] = c
 	}
 	if len(companyIDs) > 0 {
-		rows, err := s.r().QueryContext(ctx, "SELECT "+companyCols+" FROM companies WHERE id IN ("+scoreIDList(companyIDs)+")")
+		rows, err := s.r().QueryContext(ctx, "SELECT "+companyCols+" FROM companies WHERE id IN ("+idList(companyIDs)+")")
 		if err != nil {
 			return in, err
 		}
@@ -295,7 +281,7 @@ func (s *Store) readScoreEvents(ctx context.Context, ids []int64, since time.Tim
 	rows, err := s.r().QueryContext(ctx, `SELECT contact_id, at, kind, name, path FROM (
 			SELECT contact_id, at, kind, name, path,
 				ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at DESC) AS rn
-			FROM events WHERE contact_id IN (`+scoreIDList(ids)+`) AND at >= $1 AND kind IN (`+scoredKinds+`)
+			FROM events WHERE contact_id IN (`+idList(ids)+`) AND at >= $1 AND kind IN (`+scoredKinds+`)
 		) e WHERE rn <= `+fmt.Sprint(maxEvents)+` ORDER BY contact_id, at`, ms(since))
 	if err != nil {
 		return err
@@ -381,7 +367,7 @@ func (tx *Tx) PutScores(ctx context.Context, ws []ScoreWrite) error {
 		}
 	}
 	if len(ids) > 0 {
-		if _, err := tx.q().ExecContext(ctx, "DELETE FROM score_points WHERE contact_id IN ("+scoreIDList(ids)+")"); err != nil {
+		if _, err := tx.q().ExecContext(ctx, "DELETE FROM score_points WHERE contact_id IN ("+idList(ids)+")"); err != nil {
 			return err
 		}
 	}
