@@ -461,6 +461,11 @@ func (a *App) createDeal(ctx context.Context, tx *store.Tx, actorID int64, in cr
 	if err := tx.AddStageChange(ctx, &store.StageChange{DealID: d.ID, StageID: st.ID, At: now, ActorID: actorID}); err != nil {
 		return d, err
 	}
+	for _, dc := range append([]crm.DealContact{{ContactID: d.ContactID}}, d.Contacts...) { // sequences: exit on a new deal
+		if err := a.exitSequences(ctx, tx, dc.ContactID, store.ExitRuleDeal, crm.ExitDeal); err != nil {
+			return d, err
+		}
+	}
 	if err := a.dealEvent(ctx, tx, actorID, d, st, KindDealCreated); err != nil {
 		return d, err
 	}

@@ -312,6 +312,9 @@ func (a *App) RecordReply(ctx context.Context, refs []string, from, subject stri
 				SourceID: m.SourceID, Kind: "reply", Detail: crm.NormalizeEmail(from), At: now}); err != nil {
 				return err
 			}
+			if err := a.exitSequences(ctx, tx, m.ContactID, store.ExitRuleReply, crm.ExitReplied); err != nil {
+				return err
+			}
 			return tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: m.ContactID, Kind: KindEmailReplied,
 				Data: map[string]any{"from": crm.NormalizeEmail(from), "subject": subject, "source_type": m.SourceType,
 					"source_id": m.SourceID}, RefType: "email_message", RefID: m.ID})

@@ -163,6 +163,9 @@ func (a *App) unsubscribe(ctx context.Context, tx *store.Tx, r *Recipient, ip, v
 	if err != nil {
 		return err
 	}
+	if err := a.exitSequences(ctx, tx, c.ID, store.ExitRuleUnsub, crm.ExitUnsubscribed); err != nil {
+		return err
+	}
 	r.Unsubscribed = true
 	r.Contact.Consent = crm.ConsentWithdrawn
 	return tx.AddTimeline(ctx, &store.TimelineEntry{At: now, ContactID: c.ID, Kind: KindEmailUnsubscribed,

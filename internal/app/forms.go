@@ -543,6 +543,7 @@ func (a *App) SubmitForm(ctx context.Context, p FormPost) (FormOutcome, error) {
 	if err := a.rescoreContacts(ctx, []int64{out.ContactID}); err != nil {
 		a.Log.Error("forms: rescore after a submission", "contact", out.ContactID, "err", err)
 	}
+	a.enrolFromForm(ctx, fm.ID, out.ContactID) // sequences that take this form's submitters
 	return out, nil
 }
 

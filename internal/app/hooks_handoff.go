@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"renkei/internal/crm"
 	"renkei/internal/store"
 )
 
@@ -17,6 +18,9 @@ import (
 //
 // Owned by the hand-off work; this is the agreed signature.
 func (a *App) leadBecameMQL(ctx context.Context, tx *store.Tx, contactID int64, reason string) error {
+	if err := a.exitSequences(ctx, tx, contactID, store.ExitRuleMQL, crm.ExitMQL); err != nil {
+		return err
+	}
 	return a.startHandoff(ctx, tx, contactID, reason)
 }
 

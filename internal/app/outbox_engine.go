@@ -53,6 +53,7 @@ type Engine struct {
 	results  chan store.Delivery
 	workers  sync.WaitGroup
 	inflight atomic.Int64
+	segTick  time.Time // the last walk of the sequences' enrolment segments
 }
 
 // NewEngine returns the sending engine of the app.
@@ -238,6 +239,13 @@ func (e *Engine) claimLoop(ctx context.Context) {
 			if err := e.a.tickBroadcasts(ctx, e); err != nil && ctx.Err() == nil {
 				e.a.Log.Warn("broadcasts tick", "err", err)
 			}
+			withSegments := time.Since(e.segTick) > segmentEnrolEvery
+			if withSegments {
+				e.segTick = time.Now()
+			}
+			if _, err := e.a.TickSequences(ctx, e.worker, withSegments); err != nil && ctx.Err() == nil {
+				e.a.Log.Warn("sequences tick", "err", err)
+			}
 		}
 		n, err := e.claimOnce(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -277,7 +285,7 @@ func (e *Engine) claimOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := e.a.now()
-	msgs, err := e.a.Store.ClaimMessages(ctx, e.worker, []string{"broadcast"}, n, now, e.Lease)
+	msgs, err := e.a.Store.ClaimMessages(ctx, e.worker, []string{SourceBroadcast, SourceSequence}, n, now, e.Lease)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
@@ -486,10 +494,16 @@ func (e *Engine) source(ctx context.Context, typ string, id int64) (*preparedSou
 	if p != nil && time.Since(p.loaded) < 30*time.Second {
 		return p, nil
 	}
-	if typ != "broadcast" {
+	var b crm.Broadcast
+	var err error
+	switch typ {
+	case SourceBroadcast:
+		b, err = e.a.Store.Broadcast(ctx, id)
+	case SourceSequence: // a sequence's e-mail step (sequences.go)
+		b, err = e.a.sequenceSource(ctx, id)
+	default:
 		return nil, fmt.Errorf("unknown message source %q", typ)
 	}
-	b, err := e.a.Store.Broadcast(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -506,9 +520,10 @@ func (e *Engine) source(ctx context.Context, typ string, id int64) (*preparedSou
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if old := e.srcThr[id]; old != nil {
+	// A broadcast may have a throttle of its own (sequence steps have none).
+	if old := e.srcThr[id]; typ == SourceBroadcast && old != nil {
 		p.throttle = old
-	} else if b.PerSecond > 0 || b.PerHour > 0 {
+	} else if typ == SourceBroadcast && (b.PerSecond > 0 || b.PerHour > 0) {
 		p.throttle = sender.NewThrottle(b.PerSecond, b.PerHour)
 		e.srcThr[id] = p.throttle
 	}
