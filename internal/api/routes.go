@@ -274,6 +274,7 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.segmentsRoutes()...)
 	rs = append(rs, s.emailTemplatesRoutes()...)
 	rs = append(rs, s.broadcastsRoutes()...)
+	rs = append(rs, s.sequencesRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
 	return rs
 }
