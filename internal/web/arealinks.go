@@ -33,6 +33,7 @@ var areaLinks = []areaLink{
 	{"marketing", "segments", "/marketing/segments", "ti-filter", "segments", crm.PermReadAll},
 	{"marketing", "email-templates", "/marketing/email/templates", "ti-mail", "email_templates", crm.PermReadAll},
 	{"marketing", "broadcasts", "/marketing/broadcasts", "ti-mail-forward", "broadcasts", crm.PermReadAll},
+	{"marketing", "sequences", "/marketing/sequences", "ti-route", "sequences", crm.PermReadAll},
 	{"marketing", "scoring", "/settings/scoring", "ti-target-arrow", "scoring", crm.PermSettings},
 	{"marketing", "products", "/products", "ti-package", "products", crm.PermReadAll},
 	{"marketing", "competitors", "/competitors", "ti-swords", "competitors", crm.PermReadAll},

@@ -176,6 +176,9 @@ func (s *server) funcs(lang crm.Language) template.FuncMap {
 	for k, f := range quoteFuncs(lang) {
 		m[k] = f
 	}
+	for k, f := range sequencesFuncs() {
+		m[k] = f
+	}
 	return m
 }
 

@@ -156,6 +156,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.segmentsRoutes()...)
 	rs = append(rs, s.emailTemplatesRoutes()...)
 	rs = append(rs, s.broadcastsRoutes()...)
+	rs = append(rs, s.sequencesRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
 	return rs
 }
