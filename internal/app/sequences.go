@@ -462,7 +462,7 @@ func (a *App) SequenceEnrolments(ctx context.Context, ac Actor, id int64) ([]crm
 	if err := ac.require(crm.PermReadAll); err != nil {
 		return nil, err
 	}
-	return a.Store.SequenceEnrolments(ctx, id, 50)
+	return a.Store.SequenceEnrolments(ctx, id, 15)
 }
 
 // ---- the engine's tick ----
