@@ -66,6 +66,11 @@ func (e *env) happyBroadcasts() {
 	}
 	bad := map[string]any{"name": "", "subject": "x", "html": "{{nope}}", "include_ids": []int64{}}
 	e.do("marketing", "POST", "/api/v1/broadcasts", bad).want(t, 422)
+	// The topic must be one of the preference centre's.
+	badTopic := map[string]any{"name": "topic", "subject": "x", "html": "<p>x</p>", "include_ids": []int64{g.ID}, "topic": "no_such_topic"}
+	if errs := e.do("marketing", "POST", "/api/v1/broadcasts", badTopic).want(t, 422).fieldErrors(t); errs["topic"] == "" {
+		t.Errorf("unknown topic: %v", errs)
+	}
 	rep := e.do("viewer", "GET", "/api/v1/broadcasts/"+id+"/report", nil).want(t, 200).obj(t)
 	if rep["status"] != "draft" {
 		t.Errorf("report: %v", rep)

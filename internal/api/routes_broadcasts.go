@@ -323,7 +323,7 @@ func broadcastsSchemas() js {
 		"template_id": withDesc(js{"type": "integer", "minimum": 0}, "An e-mail template to take the content from instead of html (its subject too when subject is empty); 0: none."),
 		"from_name":   str("Empty: the sending settings' name."),
 		"as_owner":    boolean("From = the contact's owner; the workspace address stays the Sender and envelope sender."),
-		"topic":       str("Topic key for the preference centre."),
+		"topic":       str("The key of a topic of the preference centre (GET /email-topics), or empty for none; another key is a 422."),
 		"per_second":  integer("Throttle for this broadcast (0: the workspace's)."),
 		"per_hour":    integer("Throttle per hour (0: none)."),
 		"ab_share":    integer("A/B test: percent of the recipients in the test, split between A and B (2–100)."),

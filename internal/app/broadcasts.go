@@ -68,6 +68,13 @@ func (a *App) checkBroadcast(ctx context.Context, b *crm.Broadcast) error {
 			}
 		}
 	}
+	if b.Topic != "" { // a key of the preference centre, chosen from its list
+		if _, err := a.Store.EmailTopicByKey(ctx, b.Topic); errors.Is(err, crm.ErrNotFound) {
+			v.Add("topic", "is not a topic of the preference centre")
+		} else if err != nil {
+			return err
+		}
+	}
 	return v.Err()
 }
 
@@ -494,7 +501,7 @@ func (a *App) queueRecipients(ctx context.Context, b crm.Broadcast, ids []int64)
 	for i, r := range rs {
 		hashes[i] = EmailHash(r.Email)
 	}
-	sup, err := a.Store.SuppressedHashesOf(ctx, hashes)
+	sup, err := a.Store.SuppressedHashes(ctx, hashes)
 	if err != nil {
 		return 0, err
 	}
@@ -507,7 +514,7 @@ func (a *App) queueRecipients(ctx context.Context, b crm.Broadcast, ids []int64)
 	now := a.now()
 	rows := make([]store.OutboxRow, 0, len(rs))
 	for i, r := range rs {
-		if r.Consent != crm.ConsentGranted || sup[hashes[i]] || optedOut[r.ID] {
+		if r.Consent != crm.ConsentGranted || sup[hashes[i]] != "" || optedOut[r.ID] {
 			continue
 		}
 		row := store.OutboxRow{SourceType: SourceBroadcast, SourceID: b.ID, ContactID: r.ID, Email: r.Email, Status: store.MsgQueued, NextAt: now}
@@ -516,15 +523,11 @@ func (a *App) queueRecipients(ctx context.Context, b crm.Broadcast, ids []int64)
 		}
 		rows = append(rows, row)
 	}
-	n := 0
-	for len(rows) > 0 {
-		chunk := rows[:min(100, len(rows))] // SQLite looks parameters up linearly: keep statements small
-		rows = rows[len(chunk):]
-		k, err := a.Store.QueueMessages(ctx, chunk, now)
-		n += k
-		if err != nil {
-			return n, err
-		}
+	// One multi-row INSERT per page of ids (QueueMessages splits larger
+	// slices), with anonymous parameters on SQLite (dialect.values).
+	n, err := a.Store.QueueMessages(ctx, rows, now)
+	if err != nil {
+		return n, err
 	}
 	a.wakeSender()
 	return n, nil

@@ -245,7 +245,7 @@ func (a *App) AddSuppressions(ctx context.Context, ac Actor, emails []string) (i
 	added := 0
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		added = 0
-		have, err := tx.SuppressedHashes(ctx, hashes)
+		have, err := a.Store.SuppressedHashes(ctx, hashes)
 		if err != nil {
 			return err
 		}
@@ -287,18 +287,41 @@ func (a *App) RemoveSuppression(ctx context.Context, ac Actor, email string) err
 
 // RecordReply logs a reply to a message we sent: refs are the Message-IDs
 // of In-Reply-To and References, newest first; the first one that names a
-// message of ours wins. It reports whether one did. The reply itself is
-// not stored, only who wrote and the subject.
+// message of ours wins: a marketing message of the outbox, or a
+// salesperson's e-mail (sales_replies.go). It reports whether one did. The
+// reply itself is not stored, only who wrote and the subject.
 func (a *App) RecordReply(ctx context.Context, refs []string, from, subject string) (bool, error) {
 	if len([]rune(subject)) > 200 {
 		subject = string([]rune(subject)[:200])
 	}
+	secret, err := a.MailSecret(ctx)
+	if err != nil {
+		return false, err
+	}
 	found := false
-	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		found = false
 		for _, ref := range refs {
 			m, err := tx.MessageByHeaderID(ctx, ref)
 			if errors.Is(err, crm.ErrNotFound) {
-				continue
+				id := salesActivityOf(secret, ref)
+				if id == 0 {
+					continue
+				}
+				act, err := tx.Activity(ctx, id)
+				if errors.Is(err, crm.ErrNotFound) {
+					continue // deleted since
+				}
+				if err != nil {
+					return err
+				}
+				if act.ContactID == 0 {
+					return nil
+				}
+				found = true
+				return tx.AddTimeline(ctx, &store.TimelineEntry{At: a.now(), ContactID: act.ContactID,
+					Kind: KindEmailReplied, Data: map[string]any{"from": crm.NormalizeEmail(from), "subject": subject,
+						"activity_id": act.ID, "deal_id": act.DealID}, RefType: "activity", RefID: act.ID})
 			}
 			if err != nil {
 				return err

@@ -359,42 +359,39 @@ const (
 // Marketable says, for each contact, why it may not receive marketing mail
 // on a topic ("" = it may): consent granted, address not suppressed, not
 // opted out of the topic (topicKey "" = no topic; an unknown key is
-// invalid). The sender calls it when it claims messages, so an
-// unsubscribe or a bounce recorded a moment ago is honoured.
+// invalid). It only reads, from the read pool: no write transaction is
+// held (on SQLite that would stop every writer meanwhile).
 func (a *App) Marketable(ctx context.Context, contactIDs []int64, topicKey string) (map[int64]string, error) {
+	var topicID int64
+	if topicKey != "" {
+		t, err := a.Store.EmailTopicByKey(ctx, topicKey)
+		if errors.Is(err, crm.ErrNotFound) {
+			return nil, crm.Invalid("topic", "no such topic: "+topicKey)
+		}
+		if err != nil {
+			return nil, err
+		}
+		topicID = t.ID
+	}
+	rows, err := a.Store.MarketableRows(ctx, contactIDs, topicID)
+	if err != nil {
+		return nil, err
+	}
+	var hashes []string
+	for _, r := range rows {
+		if r.Email != "" {
+			hashes = append(hashes, EmailHash(r.Email))
+		}
+	}
+	suppressed, err := a.Store.SuppressedHashes(ctx, hashes)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int64]string, len(contactIDs))
-	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
-		var topicID int64
-		if topicKey != "" {
-			t, err := tx.EmailTopicByKey(ctx, topicKey)
-			if errors.Is(err, crm.ErrNotFound) {
-				return crm.Invalid("topic", "no such topic: "+topicKey)
-			}
-			if err != nil {
-				return err
-			}
-			topicID = t.ID
-		}
-		rows, err := tx.MarketableRows(ctx, contactIDs, topicID)
-		if err != nil {
-			return err
-		}
-		var hashes []string
-		for _, r := range rows {
-			if r.Email != "" {
-				hashes = append(hashes, EmailHash(r.Email))
-			}
-		}
-		suppressed, err := tx.SuppressedHashes(ctx, hashes)
-		if err != nil {
-			return err
-		}
-		for _, id := range contactIDs {
-			out[id] = marketableReason(rows, suppressed, id)
-		}
-		return nil
-	})
-	return out, err
+	for _, id := range contactIDs {
+		out[id] = marketableReason(rows, suppressed, id)
+	}
+	return out, nil
 }
 
 func marketableReason(rows map[int64]store.MarketableRow, suppressed map[string]string, id int64) string {

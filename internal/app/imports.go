@@ -871,7 +871,7 @@ func (w *contactWriter) write(ctx context.Context, tx *store.BatchTx, rows []row
 			}
 		}
 	}
-	suppressed, err := tx.SuppressedHashes(ctx, hashes)
+	suppressed, err := tx.Store().SuppressedHashes(ctx, hashes)
 	if err != nil {
 		return counts, nil, err
 	}

@@ -299,7 +299,7 @@ func (e *Engine) claimOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sup, err := e.a.Store.SuppressedHashesOf(ctx, hashes)
+	sup, err := e.a.Store.SuppressedHashes(ctx, hashes)
 	if err != nil {
 		return 0, err
 	}
@@ -307,7 +307,7 @@ func (e *Engine) claimOnce(ctx context.Context) (int, error) {
 	optedOut := map[string]map[int64]bool{} // by topic: opted out in the preference centre since queueing
 	for i, m := range msgs {
 		rc, ok := rcs[m.ContactID]
-		if !ok || sup[hashes[i]] || rc.Contact.Consent != crm.ConsentGranted {
+		if !ok || sup[hashes[i]] != "" || rc.Contact.Consent != crm.ConsentGranted {
 			dropped = append(dropped, store.Delivery{ID: m.ID, Status: store.MsgSuppressed, Error: "no longer marketable"})
 			continue
 		}

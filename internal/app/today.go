@@ -125,6 +125,10 @@ func (a *App) SendEmail(ctx context.Context, ac Actor, in EmailInput) (crm.Activ
 	if err := v.Err(); err != nil {
 		return act, err
 	}
+	secret, err := a.MailSecret(ctx) // signs the Message-ID a reply will quote (sales_replies.go)
+	if err != nil {
+		return act, err
+	}
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		if _, sup, err := tx.IsSuppressed(ctx, EmailHash(c.Email)); err != nil {
 			return err
@@ -138,7 +142,8 @@ func (a *App) SendEmail(ctx context.Context, ac Actor, in EmailInput) (crm.Activ
 		}
 		m := mail.Message{To: c.Email, ToName: c.Name(crm.LangJA), Subject: in.Subject, Text: in.Body + "\n",
 			FromName: ac.User.Name, FromAddress: ac.User.Email, ReplyTo: ac.User.Email,
-			Headers: map[string]string{"X-Renkei-Activity": fmt.Sprint(act.ID)}}
+			Headers:   map[string]string{"X-Renkei-Activity": fmt.Sprint(act.ID)},
+			MessageID: salesMessageID(secret, act.ID, mailDomain(srv.FromAddress))}
 		return a.queueMail(ctx, tx, m)
 	})
 	return act, err

@@ -89,8 +89,11 @@ func TestSendSurvivesKill9(t *testing.T) {
 
 	args, o := dbArgs(t)
 	s := openStore(t, o)
+	began := time.Now()
 	bid := seedFaultBroadcast(t, s, n, ln.Addr().(*net.TCPAddr).Port)
+	t.Logf("%s: %d recipients seeded and queued in %s", s.DriverName(), n, time.Since(began).Round(time.Millisecond))
 
+	began = time.Now()
 	p := startServe(t, args...)
 	waitUntil(t, 5*time.Minute, "a third of the messages", func() bool { return sink.count() >= n/3 })
 	if err := p.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no last record
@@ -102,17 +105,20 @@ func TestSendSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	atKill := sink.count()
-	t.Logf("killed after %d of %d messages; %d claimed and not recorded", atKill, n, inFlight)
+	t.Logf("killed after %d of %d messages (%s after the start); %d claimed and not recorded", atKill, n,
+		time.Since(began).Round(time.Millisecond), inFlight)
 	if _, err := s.DB().ExecContext(ctx, "UPDATE email_messages SET claimed_until = 1 WHERE status = 'sending'"); err != nil {
 		t.Fatal(err)
 	}
 
+	restarted := time.Now()
 	p2 := startServe(t, args...)
 	waitUntil(t, 10*time.Minute, "every recipient", func() bool {
 		var left int
 		s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM email_messages WHERE source_id = $1 AND status IN ('queued', 'sending')", bid).Scan(&left)
 		return left == 0 && sink.count() >= n
 	})
+	rest, whole := time.Since(restarted), time.Since(began)
 	p2.stop(30 * time.Second)
 
 	sink.mu.Lock()
@@ -126,7 +132,8 @@ func TestSendSurvivesKill9(t *testing.T) {
 			dups += c - 1
 		}
 	}
-	t.Logf("after restart: %d messages, %d recipients missing, %d duplicates (bound %d)", sink.total, missing, dups, inFlight)
+	t.Logf("after restart: %d messages, %d recipients missing, %d duplicates (bound %d); the rest took %s, the whole send %s",
+		sink.total, missing, dups, inFlight, rest.Round(time.Millisecond), whole.Round(time.Millisecond))
 	if missing > 0 {
 		t.Errorf("%d recipients never got the message", missing)
 	}

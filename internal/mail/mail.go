@@ -84,6 +84,10 @@ type Message struct {
 	FromAddress string `json:"from_address,omitempty"`
 	// Attachments are files sent with the message (a quote's PDF).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// MessageID is the Message-ID without angle brackets (local@domain);
+	// "" makes a random one. A salesperson's e-mail carries one that names
+	// its activity, so a reply can be logged on the contact's timeline.
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // Attachment is a file attached to a message.
@@ -118,6 +122,9 @@ func Send(ctx context.Context, srv Server, m Message) error {
 			return PermanentError{err}
 		}
 	}
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
+		return PermanentError{errors.New("the Message-ID must be local@domain in printable ASCII, without <>, spaces or line breaks")}
+	}
 	msg := gomail.NewMsg()
 	fromName := srv.FromName
 	if m.FromName != "" {
@@ -143,7 +150,11 @@ func Send(ctx context.Context, srv Server, m Message) error {
 		}
 	}
 	msg.Subject(m.Subject)
-	msg.SetMessageID()
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID) // checked above
+	} else {
+		msg.SetMessageID()
+	}
 	msg.SetDate()
 	for k, v := range m.Headers {
 		msg.SetGenHeader(gomail.Header(k), v)
@@ -233,4 +244,19 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// validMessageID reports whether id is a plain local@domain Message-ID
+// (RFC 5322 msg-id without the angle brackets): printable ASCII, one @,
+// no spaces, brackets or line breaks, at most 250 bytes.
+func validMessageID(id string) bool {
+	if len(id) > 250 || strings.Count(id, "@") != 1 || strings.HasPrefix(id, "@") || strings.HasSuffix(id, "@") {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

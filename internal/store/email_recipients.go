@@ -237,8 +237,8 @@ func (s *Store) EmailTopics(ctx context.Context) ([]EmailTopic, error) {
 }
 
 // EmailTopicByKey returns one topic.
-func (tx *Tx) EmailTopicByKey(ctx context.Context, key string) (EmailTopic, error) {
-	return scanTopic(tx.q().QueryRowContext(ctx, "SELECT "+topicCols+" FROM email_topics WHERE key = $1", key))
+func (s *Store) EmailTopicByKey(ctx context.Context, key string) (EmailTopic, error) {
+	return scanTopic(s.r().QueryRowContext(ctx, "SELECT "+topicCols+" FROM email_topics WHERE key = $1", key))
 }
 
 // CreateEmailTopic inserts a topic; a taken key is crm.ErrConflict.
@@ -320,12 +320,13 @@ type MarketableRow struct {
 }
 
 // MarketableRows reads consent, address and the topic opt-out (topicID 0:
-// none) of contacts; missing contacts are absent from the map.
-func (tx *Tx) MarketableRows(ctx context.Context, ids []int64, topicID int64) (map[int64]MarketableRow, error) {
+// none) of contacts from the read pool; missing contacts are absent from
+// the map.
+func (s *Store) MarketableRows(ctx context.Context, ids []int64, topicID int64) (map[int64]MarketableRow, error) {
 	out := map[int64]MarketableRow{}
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := tx.q().QueryContext(ctx, `SELECT c.id, c.email, c.consent,
+		rows, err := s.r().QueryContext(ctx, `SELECT c.id, c.email, c.consent,
 			CASE WHEN EXISTS (SELECT 1 FROM email_topic_optouts o WHERE o.contact_id = c.id AND o.topic_id = $1) THEN 1 ELSE 0 END
 			FROM contacts c WHERE c.id IN (`+idList(chunk)+`)`, topicID)
 		if err != nil {

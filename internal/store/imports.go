@@ -669,13 +669,18 @@ func (d dialect) forUpdate(table string) string {
 // queryIn runs a query with an IN list of the given values in pieces of
 // at most maxStmtRows; q has one %s for the list.
 func (tx *Tx) queryIn(ctx context.Context, q string, vals []string, each func(rows *sql.Rows) error) error {
+	return queryIn(ctx, tx.q(), tx.s.d, q, vals, each)
+}
+
+// queryIn is Tx.queryIn on any querier (a transaction or a pool).
+func queryIn(ctx context.Context, qr querier, d dialect, q string, vals []string, each func(rows *sql.Rows) error) error {
 	for start := 0; start < len(vals); start += maxStmtRows {
 		part := vals[start:min(len(vals), start+maxStmtRows)]
 		args := make([]any, len(part))
 		for i, v := range part {
 			args[i] = v
 		}
-		rows, err := tx.q().QueryContext(ctx, fmt.Sprintf(q, tx.s.d.inList(len(part))), args...)
+		rows, err := qr.QueryContext(ctx, fmt.Sprintf(q, d.inList(len(part))), args...)
 		if err != nil {
 			return err
 		}
@@ -733,10 +738,13 @@ func (tx *Tx) HasSuppressions(ctx context.Context) (bool, error) {
 }
 
 // SuppressedHashes returns which of the e-mail hashes are on the
-// suppression list, with the reason.
-func (tx *Tx) SuppressedHashes(ctx context.Context, hashes []string) (map[string]string, error) {
+// suppression list, with the reason. It reads the read pool: the callers
+// (queueing, the sender's claim check, imports, Marketable) need no write
+// transaction for it, and on SQLite a read inside one would hold the single
+// writer.
+func (s *Store) SuppressedHashes(ctx context.Context, hashes []string) (map[string]string, error) {
 	out := map[string]string{}
-	err := tx.queryIn(ctx, "SELECT email_hash, reason FROM suppressions WHERE email_hash IN (%s)", hashes,
+	err := queryIn(ctx, s.r(), s.d, "SELECT email_hash, reason FROM suppressions WHERE email_hash IN (%s)", hashes,
 		func(rows *sql.Rows) error {
 			var h, reason string
 			err := rows.Scan(&h, &reason)

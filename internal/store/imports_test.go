@@ -276,7 +276,7 @@ func TestBatchLookups(t *testing.T) {
 		if len(same) != 2 || same[0].CompanyID != coID || same[1].Phone != "090-0000-0000" {
 			t.Errorf("ContactsWithoutEmail = %+v, want the two without e-mail", same)
 		}
-		sup, err := tx.SuppressedHashes(ctx, []string{"hash-1", "hash-2"})
+		sup, err := tx.Store().SuppressedHashes(ctx, []string{"hash-1", "hash-2"})
 		if err != nil || !reflect.DeepEqual(sup, map[string]string{"hash-1": "erased"}) {
 			t.Errorf("SuppressedHashes = %v, %v", sup, err)
 		}

@@ -52,34 +52,36 @@ type OutboxMessage struct {
 }
 
 // QueueMessages inserts rows, skipping recipients already queued for the
-// same source (the unique key), and returns how many were new.
+// same source (the unique key), and returns how many were new. The rows go
+// in multi-row INSERTs of up to maxStmtRows rows (dialect.values: anonymous
+// parameters on SQLite, so a statement of thousands of parameters prepares
+// in linear time).
 func (s *Store) QueueMessages(ctx context.Context, rows []OutboxRow, now time.Time) (int, error) {
-	if len(rows) == 0 {
-		return 0, nil
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO email_messages (source_type, source_id, variant, contact_id, email, status, next_at, queued_at) VALUES `)
-	args := make([]any, 0, len(rows)*7+1)
-	args = append(args, ms(now))
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteString(", ")
+	const cols = 8
+	total := 0
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), maxStmtRows)]
+		rows = rows[len(chunk):]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, r := range chunk {
+			st := r.Status
+			if st == "" {
+				st = MsgQueued
+			}
+			args = append(args, r.SourceType, r.SourceID, r.Variant, r.ContactID, r.Email, st, ms(r.NextAt), ms(now))
 		}
-		n := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $1)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-		st := r.Status
-		if st == "" {
-			st = MsgQueued
+		res, err := s.w().ExecContext(ctx, `INSERT INTO email_messages (source_type, source_id, variant, contact_id, email, status, next_at, queued_at) VALUES `+
+			s.d.values(len(chunk), cols)+` ON CONFLICT (source_type, source_id, contact_id) DO NOTHING`, args...)
+		if err != nil {
+			return total, err
 		}
-		args = append(args, r.SourceType, r.SourceID, r.Variant, r.ContactID, r.Email, st, ms(r.NextAt))
+		n, err := res.RowsAffected()
+		total += int(n)
+		if err != nil {
+			return total, err
+		}
 	}
-	b.WriteString(" ON CONFLICT (source_type, source_id, contact_id) DO NOTHING")
-	res, err := s.w().ExecContext(ctx, b.String(), args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return total, nil
 }
 
 // ClaimMessages leases up to n due messages to worker until now+lease and
@@ -181,32 +183,6 @@ func (s *Store) Recipients(ctx context.Context, ids []int64) ([]RecipientInfo, e
 		}
 		r.Consent = crm.Consent(consent)
 		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// SuppressedHashesOf returns which of the hashes are on the suppression list.
-func (s *Store) SuppressedHashesOf(ctx context.Context, hashes []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	if len(hashes) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(hashes))
-	ph := make([]string, len(hashes))
-	for i, h := range hashes {
-		args[i], ph[i] = h, "$"+strconv.Itoa(i+1)
-	}
-	rows, err := s.r().QueryContext(ctx, "SELECT email_hash FROM suppressions WHERE email_hash IN ("+strings.Join(ph, ", ")+")", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
-		}
-		out[h] = true
 	}
 	return out, rows.Err()
 }
@@ -366,8 +342,12 @@ type LinkClicks struct {
 // SourceEventStats counts the email_events of one source.
 func (s *Store) SourceEventStats(ctx context.Context, sourceType string, sourceID int64) (EmailEventStats, error) {
 	st := EmailEventStats{VariantOpens: map[string]int{}, VariantClicks: map[string]int{}}
+	// Opens and clicks by link scanners (detail 'scanner', app.AgentScanner)
+	// are kept as events but not counted, as they are kept off the timeline
+	// and out of scoring: a security gateway that follows every link would
+	// otherwise make every message look clicked (and pick A/B winners).
 	rows, err := s.r().QueryContext(ctx, `SELECT kind, COUNT(DISTINCT message_id), COUNT(*) FROM email_events
-		WHERE source_type = $1 AND source_id = $2 GROUP BY kind`, sourceType, sourceID)
+		WHERE source_type = $1 AND source_id = $2 AND NOT (kind IN ('open', 'click') AND detail = 'scanner') GROUP BY kind`, sourceType, sourceID)
 	if err != nil {
 		return st, err
 	}
@@ -396,7 +376,7 @@ func (s *Store) SourceEventStats(ctx context.Context, sourceType string, sourceI
 		return st, err
 	}
 	rows, err = s.r().QueryContext(ctx, `SELECT url, COUNT(DISTINCT message_id), COUNT(*) FROM email_events
-		WHERE source_type = $1 AND source_id = $2 AND kind = 'click' GROUP BY url ORDER BY COUNT(*) DESC, url LIMIT 100`, sourceType, sourceID)
+		WHERE source_type = $1 AND source_id = $2 AND kind = 'click' AND detail <> 'scanner' GROUP BY url ORDER BY COUNT(*) DESC, url LIMIT 100`, sourceType, sourceID)
 	if err != nil {
 		return st, err
 	}
@@ -414,7 +394,7 @@ func (s *Store) SourceEventStats(ctx context.Context, sourceType string, sourceI
 	}
 	rows, err = s.r().QueryContext(ctx, `SELECT m.variant, e.kind, COUNT(DISTINCT e.message_id) FROM email_events e
 		JOIN email_messages m ON m.id = e.message_id
-		WHERE e.source_type = $1 AND e.source_id = $2 AND e.kind IN ('open', 'click') AND m.variant IN ('a', 'b')
+		WHERE e.source_type = $1 AND e.source_id = $2 AND e.kind IN ('open', 'click') AND e.detail <> 'scanner' AND m.variant IN ('a', 'b')
 		GROUP BY m.variant, e.kind`, sourceType, sourceID)
 	if err != nil {
 		return st, err

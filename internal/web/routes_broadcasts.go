@@ -63,6 +63,7 @@ type broadcastFormData struct {
 	ID        int64
 	Segments  []option
 	Templates []option // e-mail templates the content can come from
+	Topics    []option // topics of the preference centre (value = key)
 }
 
 func (s *server) broadcastFormPage(w http.ResponseWriter, r *http.Request, rq *req, id int64, f *form) (*page, error) {
@@ -80,6 +81,22 @@ func (s *server) broadcastFormPage(w http.ResponseWriter, r *http.Request, rq *r
 	}
 	for _, t := range ts {
 		d.Templates = append(d.Templates, option{Value: strconv.FormatInt(t.ID, 10), Label: t.Name})
+	}
+	tps, err := s.app.EmailTopics(r.Context(), rq.actor)
+	if err != nil {
+		return nil, err
+	}
+	cur, known := f.Get("topic"), false
+	for _, t := range tps {
+		label := t.Name(rq.lang)
+		if label == "" {
+			label = t.Name(crm.LangJA) // only a Japanese name was given
+		}
+		d.Topics = append(d.Topics, option{Value: t.Key, Label: label})
+		known = known || t.Key == cur
+	}
+	if cur != "" && !known { // deleted since it was chosen: shown, and refused on saving
+		d.Topics = append(d.Topics, option{Value: cur, Label: cur})
 	}
 	title := "broadcasts.new"
 	if id != 0 {
