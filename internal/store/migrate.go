@@ -47,9 +47,11 @@ func (d dialect) migrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: name, sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	// Numbers rise strictly; a gap is allowed, so that features developed
+	// side by side may each take their number (0024 can land before 0023).
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		if i > 0 && m.version == out[i-1].version {
+			return nil, fmt.Errorf("migration %s: number %d is used twice", m.name, m.version)
 		}
 	}
 	return out, nil
@@ -100,11 +102,36 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
 		return 0, err
 	}
-	latest := len(all)
+	latest := 0
+	if len(all) > 0 {
+		latest = all[len(all)-1].version
+	}
 	if current > latest {
 		return 0, ErrDatabaseTooNew{Database: current, Binary: latest}
 	}
-	for _, m := range all[current:] {
+	done := map[int]bool{}
+	vrows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return 0, err
+	}
+	for vrows.Next() {
+		var v int
+		if err := vrows.Scan(&v); err != nil {
+			vrows.Close()
+			return 0, err
+		}
+		done[v] = true
+	}
+	vrows.Close()
+	if err := vrows.Err(); err != nil {
+		return 0, err
+	}
+	for _, m := range all {
+		// A migration not applied yet runs even when a later number has
+		// (the gap of a feature merged after another).
+		if done[m.version] {
+			continue
+		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return applied, err
