@@ -89,6 +89,7 @@ func TestCampaignPages(t *testing.T) {
 	if !strings.HasPrefix(loc, page+"?link=") {
 		t.Fatalf("link redirect %q", loc)
 	}
+	loc, _, _ = strings.Cut(loc, "#")
 	body = e.do(http.MethodGet, loc, s.admin, nil).Body.String()
 	if !strings.Contains(body, `id="built-url" value="https://www.example.jp/lp?utm_campaign=expo-2026&amp;utm_medium=qr&amp;utm_source=expo"`) ||
 		!strings.Contains(body, `data-copy="#built-url"`) {
