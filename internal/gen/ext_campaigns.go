@@ -25,6 +25,7 @@ type campaigns struct {
 	byEvent                        map[int]int64 // World.Events index → campaign id
 	costID, linkID                 int64
 	owner                          int64
+	written                        bool // the campaign rows
 }
 
 // demoCampaign is one campaign of the story.
@@ -129,6 +130,12 @@ func (x *campaigns) plan() {
 }
 
 func (x *campaigns) Company(ctx context.Context, co *Company, people []Person) error {
+	// The campaigns go first: the attendees refer to them.
+	if !x.written {
+		if err := x.writeCampaigns(ctx); err != nil {
+			return err
+		}
+	}
 	for _, p := range people {
 		id, ok := x.byEvent[p.Event]
 		if p.Event < 0 || !ok {
@@ -145,10 +152,11 @@ func (x *campaigns) Company(ctx context.Context, co *Company, people []Person) e
 	return nil
 }
 
-// Done writes the campaigns, their costs, assets and links.
-func (x *campaigns) Done(ctx context.Context) error {
+// writeCampaigns writes the campaign rows, owned by the first marketer
+// (the users are bound once the companies come).
+func (x *campaigns) writeCampaigns(ctx context.Context) error {
 	w := x.w
-	// The first marketer owns the campaigns (the users are bound by now).
+	x.written = true
 	for _, u := range w.Users {
 		if u.Role == crm.RoleMarketing {
 			x.owner = u.ID
@@ -158,7 +166,6 @@ func (x *campaigns) Done(ctx context.Context) error {
 	if x.owner == 0 && len(w.Users) > 0 {
 		x.owner = w.Users[0].ID
 	}
-	now := w.local(w.now)
 	for _, d := range x.defs {
 		name, goal := d.en, d.goalEN
 		if w.ja() {
@@ -173,6 +180,21 @@ func (x *campaigns) Done(ctx context.Context) error {
 			goal, d.goalLeads, x.owner, d.tag, x.owner, created.UnixMilli(), created.UnixMilli()); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Done writes the campaigns' costs, assets and links.
+func (x *campaigns) Done(ctx context.Context) error {
+	w := x.w
+	if !x.written {
+		if err := x.writeCampaigns(ctx); err != nil {
+			return err
+		}
+	}
+	now := w.local(w.now)
+	for _, d := range x.defs {
+		created := d.start.Add(-14 * 24 * time.Hour)
 		if d.monthly > 0 {
 			for m := d.start; !m.After(now); m = m.AddDate(0, 1, 0) {
 				// A little variation by month, without random numbers.
