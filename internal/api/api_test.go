@@ -267,6 +267,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("broadcasts", func(t *testing.T) { e.sub(t).happyBroadcasts() })
 	t.Run("email recipients", func(t *testing.T) { e.sub(t).happyEmailRecipients() })
 	t.Run("sequences", func(t *testing.T) { e.sub(t).happySequences() })
+	t.Run("campaigns", func(t *testing.T) { e.sub(t).happyCampaigns() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

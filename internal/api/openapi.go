@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -399,6 +399,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "segments", "description": "Segments (filters over contacts, evaluated when read) and static lists. See docs/segments.md."},
 			js{"name": "email-templates", "description": "E-mail templates: blocks or HTML source with merge fields, previewed as a contact. See docs/email-templates.md."},
 			js{"name": "broadcasts", "description": "Broadcasts (一斉配信) and the sending settings of marketing mail. See docs/broadcasts.md and docs/email-sending.md."},
+			js{"name": "campaigns", "description": "Campaigns (広告宣伝): UTM tag, budget, costs, event attendees, UTM links and their numbers. See docs/campaigns.md."},
 			js{"name": "email", "description": "The recipient side of marketing e-mail: preference topics, the suppression list, the bounce webhook and the sending-domain check. See docs/email-recipients.md."},
 			js{"name": "sequences", "description": "Sequences (drip, 育成シナリオ): steps each enrolled contact walks through, exit rules, a holdout and the lift report. See docs/sequences.md."},
 		},

@@ -268,6 +268,7 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.activitiesRoutes()...)
 	rs = append(rs, s.contractsRoutes()...)
 	rs = append(rs, s.targetsRoutes()...)
+	rs = append(rs, s.campaignsRoutes()...)
 	rs = append(rs, s.catalogueRoutes()...)
 	rs = append(rs, s.quotesRoutes()...)
 	rs = append(rs, s.invoicesRoutes()...)

@@ -93,8 +93,10 @@ func boolInt(b bool) int {
 	return 0
 }
 
-var genUTM = [][3]string{{"google", "cpc", "brand"}, {"google", "organic", ""}, {"newsletter", "email", "monthly"},
-	{"facebook", "social", "spring"}, {"linkedin", "social", "webinar"}, {"", "", ""}}
+// The campaigns are those of the tracked visits (genCampaigns) and of the
+// demo's campaigns (ext_campaigns.go).
+var genUTM = [][3]string{{"google", "cpc", "brand_search"}, {"google", "organic", ""}, {"newsletter", "email", "monthly_news"},
+	{"facebook", "social", "spring_webinar"}, {"linkedin", "social", "spring_webinar"}, {"", "", ""}}
 
 func (x *formsExt) Company(ctx context.Context, co *Company, people []Person) error {
 	w := x.w

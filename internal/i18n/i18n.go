@@ -24,8 +24,8 @@ func Languages() []crm.Language { return []crm.Language{crm.LangJA, crm.LangEN} 
 // per feature area (messages_<area>.go), so that areas can grow without
 // touching each other's files. A key defined twice is a programming error.
 var (
-	catalogEN = mergeParts("en", messagesEN, trackingEN, formsEN, scoringEN, handoffEN, webhooksEN, salesEN, activitiesEN, contractsEN, targetsEN, dashboardEN, catalogueEN, quotesEN, invoicesEN, segmentsEN, emailTemplatesEN, broadcastsEN, emailRecipientsEN, sequencesEN)
-	catalogJA = mergeParts("ja", messagesJA, trackingJA, formsJA, scoringJA, handoffJA, webhooksJA, salesJA, activitiesJA, contractsJA, targetsJA, dashboardJA, catalogueJA, quotesJA, invoicesJA, segmentsJA, emailTemplatesJA, broadcastsJA, emailRecipientsJA, sequencesJA)
+	catalogEN = mergeParts("en", messagesEN, trackingEN, formsEN, scoringEN, handoffEN, webhooksEN, salesEN, activitiesEN, contractsEN, targetsEN, dashboardEN, catalogueEN, quotesEN, invoicesEN, segmentsEN, emailTemplatesEN, broadcastsEN, emailRecipientsEN, sequencesEN, campaignsEN)
+	catalogJA = mergeParts("ja", messagesJA, trackingJA, formsJA, scoringJA, handoffJA, webhooksJA, salesJA, activitiesJA, contractsJA, targetsJA, dashboardJA, catalogueJA, quotesJA, invoicesJA, segmentsJA, emailTemplatesJA, broadcastsJA, emailRecipientsJA, sequencesJA, campaignsJA)
 )
 
 func mergeParts(lang string, parts ...map[string]string) map[string]string {
@@ -92,6 +92,13 @@ func Error(lang crm.Language, msg string) string {
 		}
 		if ja, ok := mergeErrorJA(msg); ok {
 			return ja
+		}
+		// "head: detail" (a list of the values at fault): the head is
+		// translated, the detail kept.
+		if head, detail, ok := strings.Cut(msg, ": "); ok {
+			if ja, ok := errorsJA[head]; ok {
+				return strings.TrimSuffix(ja, "。") + "：" + detail
+			}
 		}
 	}
 	if en, ok := errorsEN[msg]; ok {

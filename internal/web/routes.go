@@ -158,6 +158,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.broadcastsRoutes()...)
 	rs = append(rs, s.sequencesRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
+	rs = append(rs, s.campaignsRoutes()...)
 	return rs
 }
 
