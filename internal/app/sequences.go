@@ -685,8 +685,9 @@ func (a *App) mailable(ctx context.Context, contactID int64, f store.ExitFacts, 
 	if f.Email == "" || f.Consent != crm.ConsentGranted {
 		return false, nil
 	}
-	sup, err := a.Store.SuppressedHashesOf(ctx, []string{EmailHash(f.Email)})
-	if err != nil || sup[EmailHash(f.Email)] {
+	h := EmailHash(f.Email)
+	sup, err := a.Store.SuppressedHashes(ctx, []string{h})
+	if _, suppressed := sup[h]; err != nil || suppressed {
 		return false, err
 	}
 	if topic != "" {

@@ -340,13 +340,6 @@ func (tx *Tx) CreateCampaignLink(ctx context.Context, l *CampaignLink, now time.
 	return nil
 }
 
-// WonAmount is one won deal's amount, for sums in the base currency.
-type WonAmount struct {
-	Amount   int64
-	Currency string
-	WonAt    time.Time
-}
-
 // CampaignCounts are the raw numbers of one campaign (see
 // docs/campaigns.md for what each counts).
 type CampaignCounts struct {

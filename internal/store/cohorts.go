@@ -30,12 +30,14 @@ func SequenceCohort(sequenceID int64, holdout bool) Cohort {
 		WHERE sequence_id = $1 AND holdout = $2`, Args: []any{sequenceID, boolInt(holdout)}}
 }
 
-// WonAmount is one won deal of a cohort's contacts, for summing revenue in
-// the base currency.
+// WonAmount is one won deal's amount, for sums in the base currency
+// (cohorts, campaigns, market share); ContactID is its primary contact
+// where the reader needs it.
 type WonAmount struct {
-	Currency string
-	Amount   int64
-	WonAt    time.Time
+	ContactID int64
+	Amount    int64
+	Currency  string
+	WonAt     time.Time
 }
 
 // CohortOutcome is what followed for a cohort within a window after each
