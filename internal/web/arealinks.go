@@ -31,6 +31,7 @@ var areaLinks = []areaLink{
 	{"marketing", "awareness", "/marketing/awareness", "ti-chart-line", "awareness", crm.PermReadAll},
 	{"marketing", "forms", "/marketing/forms", "ti-forms", "forms", crm.PermWriteContacts},
 	{"marketing", "segments", "/marketing/segments", "ti-filter", "segments", crm.PermReadAll},
+	{"marketing", "surveys", "/marketing/surveys", "ti-clipboard-list", "surveys", crm.PermReadAll},
 	{"marketing", "email-templates", "/marketing/email/templates", "ti-mail", "email_templates", crm.PermReadAll},
 	{"marketing", "broadcasts", "/marketing/broadcasts", "ti-mail-forward", "broadcasts", crm.PermReadAll},
 	{"marketing", "scoring", "/settings/scoring", "ti-target-arrow", "scoring", crm.PermSettings},
