@@ -73,6 +73,9 @@ func (e *env) happySurveys() {
 		t.Errorf("hosted_url = %v", got["hosted_url"])
 	}
 	e.do("viewer", http.MethodGet, fmt.Sprintf("/api/v1/surveys/%d", id), nil).want(t, http.StatusOK)
+	if l := e.do("viewer", http.MethodGet, "/api/v1/surveys", nil).want(t, http.StatusOK).obj(t); len(l["data"].([]any)) != 1 {
+		t.Errorf("survey list = %v", l)
+	}
 	res = e.do("marketing", http.MethodPatch, fmt.Sprintf("/api/v1/surveys/%d", id), map[string]any{"title_en": "Satisfaction"},
 		"If-Match", res.etag(t)).want(t, http.StatusOK)
 	if res.obj(t)["title_en"] != "Satisfaction" {
