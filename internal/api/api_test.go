@@ -268,6 +268,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("email recipients", func(t *testing.T) { e.sub(t).happyEmailRecipients() })
 	t.Run("sequences", func(t *testing.T) { e.sub(t).happySequences() })
 	t.Run("campaigns", func(t *testing.T) { e.sub(t).happyCampaigns() })
+	t.Run("surveys", func(t *testing.T) { e.sub(t).happySurveys() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

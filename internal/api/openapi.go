@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas(), surveysSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -402,6 +402,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "campaigns", "description": "Campaigns (広告宣伝): UTM tag, budget, costs, event attendees, UTM links and their numbers. See docs/campaigns.md."},
 			js{"name": "email", "description": "The recipient side of marketing e-mail: preference topics, the suppression list, the bounce webhook and the sending-domain check. See docs/email-recipients.md."},
 			js{"name": "sequences", "description": "Sequences (drip, 育成シナリオ): steps each enrolled contact walks through, exit rules, a holdout and the lift report. See docs/sequences.md."},
+			js{"name": "surveys", "description": "Surveys (アンケート): questions, results with NPS and cross-tabs, personal links, responses. See docs/surveys.md."},
 		},
 		"paths": paths,
 		"components": js{

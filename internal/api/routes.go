@@ -261,6 +261,7 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formsRoutes()...)
+	rs = append(rs, s.surveysRoutes()...)
 	rs = append(rs, s.scoringRoutes()...)
 	rs = append(rs, s.handoffRoutes()...)
 	rs = append(rs, s.webhooksRoutes()...)

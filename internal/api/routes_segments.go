@@ -356,7 +356,7 @@ func segmentsSchemas() js {
 		}),
 		"SegmentFieldList": record(js{"data": arrayOf(record(js{
 			"name":    str(""),
-			"type":    enumOf("text", "enum", "number", "date", "bool", "multi", "tag", "user", "visit", "form", "deal", "list", "email"),
+			"type":    enumOf("text", "enum", "number", "date", "bool", "multi", "tag", "user", "visit", "form", "deal", "list", "email", "survey"),
 			"ops":     arrayOf(enumOf(ops...)),
 			"options": arrayOf(str("")),
 		})), "next_cursor": nullable(str(cursorDesc))}),

@@ -45,6 +45,9 @@ func (a *App) dealWon(ctx context.Context, tx *store.Tx, actorID int64, d crm.De
 	if err := a.playbookTasks(ctx, tx, actorID, k, d, start, end, ws.Language); err != nil {
 		return err
 	}
+	if err := a.surveyAfterContract(ctx, tx, actorID, k, d, start, ws.Language); err != nil { // surveys: survey_auto.go
+		return err
+	}
 	if d.ContactID != 0 || d.CompanyID != 0 {
 		err := tx.AddTimeline(ctx, &store.TimelineEntry{At: a.now(), ContactID: d.ContactID, CompanyID: d.CompanyID,
 			Kind: KindContract, ActorID: actorID, RefType: "contract", RefID: k.ID,

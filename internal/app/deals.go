@@ -628,6 +628,11 @@ func (a *App) moveInTx(ctx context.Context, tx *store.Tx, actorID int64, d *crm.
 	if err := a.dealEvent(ctx, tx, actorID, *d, st, kind); err != nil {
 		return err
 	}
+	if st.Kind == crm.StageWon || st.Kind == crm.StageLost { // surveys: survey_auto.go
+		if err := a.surveyDealClosed(ctx, tx, actorID, *d, st.Kind == crm.StageWon, ws.Language); err != nil {
+			return err
+		}
+	}
 	payload := dealPayload(*d, st)
 	payload["from_stage_id"] = from
 	if event != EventDealStage {

@@ -32,7 +32,7 @@ var FitFields = []string{"job_title", "department", "email_domain", "tag", "life
 	"company_size", "industry", "prefecture", "country", "company_name"}
 
 // Engagement event kinds a condition may test (the events table's kind).
-var EngagementEvents = []string{"pageview", "event", "form", "email_open", "email_click"}
+var EngagementEvents = []string{"pageview", "event", "form", "email_open", "email_click", "survey"}
 
 // Condition operators.
 const (

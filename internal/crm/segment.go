@@ -136,6 +136,10 @@ const (
 	FieldEmailEngagement SegmentFieldType = "email" // opened or clicked marketing e-mail in the last N days
 )
 
+// FieldSurvey is the type of answered_survey: a survey answered (in the
+// last N days).
+const FieldSurvey SegmentFieldType = "survey"
+
 // segmentOps are the operators of each field type.
 var segmentOps = map[SegmentFieldType][]SegmentOp{
 	FieldText:            {SegOpEq, SegOpNeq, SegOpIn, SegOpContains, SegOpPrefix, SegOpIsSet, SegOpIsEmpty},
@@ -151,6 +155,7 @@ var segmentOps = map[SegmentFieldType][]SegmentOp{
 	FieldDeal:            {SegOpEq, SegOpNeq, SegOpIn},
 	FieldList:            {SegOpEq, SegOpNeq},
 	FieldEmailEngagement: {SegOpEq},
+	FieldSurvey:          {SegOpEq, SegOpIsSet},
 }
 
 // SegmentField is one field of the allow-list.
@@ -224,6 +229,8 @@ func builtinSegmentFields() []SegmentField {
 		{Name: "deal_status", Type: FieldDeal, Options: []string{DealOpen, DealWon, DealLost}},
 		{Name: "list", Type: FieldList},
 		{Name: "email_engagement", Type: FieldEmailEngagement, Options: []string{EmailOpened, EmailClicked, EmailOpenedOrClicked}},
+		{Name: "answered_survey", Type: FieldSurvey},           // surveys: a response tied to the contact
+		{Name: "nps_score", Type: FieldNumber, Optional: true}, // surveys: the contact's latest NPS answer (0–10)
 	}
 }
 
@@ -517,7 +524,7 @@ func checkOne(f SegmentField, s string) string {
 		if _, err := strconv.ParseBool(s); err != nil {
 			return "choose true or false"
 		}
-	case FieldUser, FieldForm, FieldList:
+	case FieldUser, FieldForm, FieldList, FieldSurvey:
 		if id, err := strconv.ParseInt(s, 10, 64); err != nil || id <= 0 {
 			return fmt.Sprintf("%s is not an id", quoteShort(s))
 		}

@@ -21,6 +21,8 @@ const (
 	Unsubscribe Kind = 'u'
 	Open        Kind = 'o'
 	Click       Kind = 'c'
+	// Survey is a personal survey link: the "message" is the survey id.
+	Survey Kind = 's'
 )
 
 // macSize is the length of the kept HMAC: 128 bits.

@@ -47,9 +47,11 @@ func (d dialect) migrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: name, sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+	// Numbers are unique; a gap is allowed (features built on separate
+	// branches each take their number, and a branch may lack the others').
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("migration %s: number %d is taken by %s", out[i].name, out[i].version, out[i-1].name)
 		}
 	}
 	return out, nil
@@ -96,15 +98,35 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		applied_at BIGINT NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	done := map[int]bool{}
+	current := 0
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return 0, err
 	}
-	latest := len(all)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		done[v], current = true, max(current, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	latest := 0
+	if len(all) > 0 {
+		latest = all[len(all)-1].version
+	}
 	if current > latest {
 		return 0, ErrDatabaseTooNew{Database: current, Binary: latest}
 	}
-	for _, m := range all[current:] {
+	for _, m := range all {
+		if done[m.version] {
+			continue
+		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return applied, err

@@ -209,7 +209,7 @@ type ScoreInputs struct {
 }
 
 // scoredKinds are the event kinds engagement rules can match.
-const scoredKinds = `'pageview', 'event', 'form', 'email_open', 'email_click'`
+const scoredKinds = `'pageview', 'event', 'form', 'email_open', 'email_click', 'survey'`
 
 // ReadScoreInputs reads contacts with their tags, companies, stored scores
 // and engagement events at or after since (the newest maxEvents per contact

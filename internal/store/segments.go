@@ -543,6 +543,10 @@ func (c segCompiler) condition(cd crm.SegmentCondition) (string, error) {
 		return c.form(cd)
 	case "email_engagement":
 		return c.emailEngaged(cd)
+	case "answered_survey": // surveys
+		return c.survey(cd)
+	case "nps_score": // surveys
+		return c.npsScore(cd)
 	case "deal_status":
 		return c.deal(cd)
 	case "list":
@@ -945,4 +949,31 @@ func (s *Store) VisibleContactIDs(ctx context.Context, ids []int64, v crm.Viewer
 		}
 	}
 	return out, nil
+}
+
+// survey: the contact answered the survey (is_set: any survey), in the
+// last Days days when given.
+func (c segCompiler) survey(cd crm.SegmentCondition) (string, error) {
+	q := "SELECT sr.contact_id FROM survey_responses sr WHERE sr.contact_id IS NOT NULL"
+	if cd.Op == crm.SegOpEq {
+		q += " AND sr.survey_id = " + c.a.add(idOf(cd.Value))
+	}
+	if cd.Days > 0 {
+		q += " AND sr.updated_at >= " + c.a.add(ms(c.since(cd.Days)))
+	}
+	return "c.id IN (" + q + ")", nil
+}
+
+// npsScore compares the contact's latest NPS answer (of any survey); a
+// contact who never gave one matches only is_empty.
+func (c segCompiler) npsScore(cd crm.SegmentCondition) (string, error) {
+	latest := "(SELECT sr.nps FROM survey_responses sr WHERE sr.contact_id = c.id AND sr.nps IS NOT NULL " +
+		"ORDER BY sr.updated_at DESC, sr.id DESC LIMIT 1)"
+	switch cd.Op {
+	case crm.SegOpIsSet:
+		return "EXISTS (SELECT 1 FROM survey_responses sr WHERE sr.contact_id = c.id AND sr.nps IS NOT NULL)", nil
+	case crm.SegOpIsEmpty:
+		return "NOT EXISTS (SELECT 1 FROM survey_responses sr WHERE sr.contact_id = c.id AND sr.nps IS NOT NULL)", nil
+	}
+	return c.numeric(latest, cd, 0)
 }

@@ -63,6 +63,7 @@ func (s *Server) routes() []route {
 	var rs []route
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formRoutes()...)
+	rs = append(rs, s.surveyRoutes()...)
 	rs = append(rs, s.emailRoutes()...)
 	return rs
 }

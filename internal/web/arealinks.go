@@ -33,6 +33,7 @@ var areaLinks = []areaLink{
 	{"marketing", "utm", "/marketing/utm", "ti-link", "utm", crm.PermReadAll},
 	{"marketing", "forms", "/marketing/forms", "ti-forms", "forms", crm.PermWriteContacts},
 	{"marketing", "segments", "/marketing/segments", "ti-filter", "segments", crm.PermReadAll},
+	{"marketing", "surveys", "/marketing/surveys", "ti-clipboard-list", "surveys", crm.PermReadAll},
 	{"marketing", "email-templates", "/marketing/email/templates", "ti-mail", "email_templates", crm.PermReadAll},
 	{"marketing", "broadcasts", "/marketing/broadcasts", "ti-mail-forward", "broadcasts", crm.PermReadAll},
 	{"marketing", "sequences", "/marketing/sequences", "ti-route", "sequences", crm.PermReadAll},

@@ -486,6 +486,8 @@ func timelineEntry(lang crm.Language, e store.TimelineEntry, defs []crm.Property
 		stageTimeline(lang, e, &it) // scoring: a lifecycle stage move and why
 	case app.KindForm: // forms: routes_forms.go
 		formTimelineEntry(lang, e, &it)
+	case app.KindSurvey: // surveys: routes_surveys.go
+		surveyTimelineEntry(lang, e, &it)
 	}
 	if strings.HasPrefix(e.Kind, "email_") { // marketing e-mail recipients (routes_email_recipients.go)
 		emailTimeline(lang, e, &it)

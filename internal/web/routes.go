@@ -143,6 +143,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.dashboardRoutes()...)
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formsRoutes()...)
+	rs = append(rs, s.surveysRoutes()...)
 	rs = append(rs, s.scoringRoutes()...)
 	rs = append(rs, s.handoffRoutes()...)
 	rs = append(rs, s.webhooksRoutes()...)

@@ -133,6 +133,10 @@ func (s *server) segmentLexicon(r *http.Request, rq *req) (*segmentLexicon, erro
 	if err != nil {
 		return nil, err
 	}
+	surveys, err := s.app.Surveys(ctx, rq.actor)
+	if err != nil {
+		return nil, err
+	}
 	lx := &segmentLexicon{lang: lang, fields: map[string]builderField{}}
 	for _, f := range fs {
 		bf := builderField{Name: f.Name, Type: string(f.Type), Group: i18n.T(lang, "segments.group."+fieldGroup(f.Name))}
@@ -155,6 +159,10 @@ func (s *server) segmentLexicon(r *http.Request, rq *req) (*segmentLexicon, erro
 		case crm.FieldForm:
 			for _, fm := range forms {
 				bf.Options = append(bf.Options, builderLabel{strconv.FormatInt(fm.ID, 10), fm.Name})
+			}
+		case crm.FieldSurvey:
+			for _, sv := range surveys {
+				bf.Options = append(bf.Options, builderLabel{strconv.FormatInt(sv.ID, 10), sv.Name})
 			}
 		case crm.FieldList:
 			for _, g := range segs {
@@ -182,7 +190,7 @@ func fieldGroup(name string) string {
 	switch name {
 	case "lifecycle_stage", "lead_status", "fit_score", "engagement_score", "tag", "owner", "list":
 		return "status"
-	case "visited_path", "submitted_form", "deal_status", "email_engagement":
+	case "visited_path", "submitted_form", "deal_status", "email_engagement", "answered_survey", "nps_score":
 		return "behaviour"
 	}
 	return "contact"

@@ -300,6 +300,9 @@ type dealData struct {
 	Contracts []crm.Contract
 	// Quotes are the deal's quotes, every revision (quotes area).
 	Quotes []crm.Quote
+	// SurveyLinks are the win / loss and after-follow survey links made
+	// for the deal (surveys area).
+	SurveyLinks []app.SurveyInviteLink
 }
 
 // moveData describes a refused move: the target and what is missing.
@@ -353,6 +356,7 @@ func (s *server) loadDeal(w http.ResponseWriter, r *http.Request, rq *req, id in
 	}
 	d.Contracts = s.contractsOf(ctx, rq, store.ContractQuery{DealID: deal.ID})              // contracts
 	d.Quotes, _ = s.app.Quotes(ctx, rq.actor, store.QuoteQuery{DealID: deal.ID, Limit: 50}) // quotes
+	d.SurveyLinks, _ = s.app.DealSurveyLinks(ctx, rq.actor, deal.ID)                        // surveys
 	return p, d, nil
 }
 

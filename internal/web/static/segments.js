@@ -64,7 +64,7 @@
       c.value = f.options.some(function (o) { return o.value === keepValue; }) ? keepValue : firstOption(f);
     } else { c.value = keepValue || ""; }
     if (f.type === "visit" || f.type === "email") c.days = c.days || 14;
-    if (c.op !== "within_days" && f.type !== "visit" && f.type !== "form" && f.type !== "email") delete c.days;
+    if (c.op !== "within_days" && f.type !== "visit" && f.type !== "form" && f.type !== "survey" && f.type !== "email") delete c.days;
   }
 
   // clean is the filter as sent: empty parts left out.
@@ -217,7 +217,7 @@
   function valueInputs(c, f, path) {
     var out = [];
     if (c.op === "is_set" || c.op === "is_empty") {
-      if (f.type === "form") out.push(daysInput(c, path, true));
+      if (f.type === "form" || f.type === "survey") out.push(daysInput(c, path, true));
       return out;
     }
     if (c.op === "within_days") { out.push(daysInput(c, path, false)); return out; }
@@ -271,7 +271,7 @@
         function () { return c.value || ""; }, function (v) { c.value = v; }));
     }
     if (f.type === "visit" || f.type === "email") out.push(daysInput(c, path, false));
-    if (f.type === "form") out.push(daysInput(c, path, true));
+    if (f.type === "form" || f.type === "survey") out.push(daysInput(c, path, true));
     return out;
   }
 
