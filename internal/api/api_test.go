@@ -266,6 +266,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("email-templates", func(t *testing.T) { e.sub(t).happyEmailTemplates() })
 	t.Run("broadcasts", func(t *testing.T) { e.sub(t).happyBroadcasts() })
 	t.Run("email recipients", func(t *testing.T) { e.sub(t).happyEmailRecipients() })
+	t.Run("social", func(t *testing.T) { e.sub(t).happySocial() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

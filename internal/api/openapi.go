@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), socialSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -400,6 +400,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "email-templates", "description": "E-mail templates: blocks or HTML source with merge fields, previewed as a contact. See docs/email-templates.md."},
 			js{"name": "broadcasts", "description": "Broadcasts (一斉配信) and the sending settings of marketing mail. See docs/broadcasts.md and docs/email-sending.md."},
 			js{"name": "email", "description": "The recipient side of marketing e-mail: preference topics, the suppression list, the bounce webhook and the sending-domain check. See docs/email-recipients.md."},
+			js{"name": "social", "description": "SNS and market listening: social posts, keyword and hashtag trends, share of voice, sentiment. See docs/social-listening.md."},
 		},
 		"paths": paths,
 		"components": js{

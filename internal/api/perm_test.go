@@ -80,6 +80,7 @@ func TestPermissionTable(t *testing.T) {
 		maps.Copy(out, e.emailTemplatesSamples(role))
 		maps.Copy(out, e.broadcastsSamples(role))
 		maps.Copy(out, e.emailRecipientsSamples(role))
+		maps.Copy(out, e.socialSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -47,9 +48,11 @@ func (d dialect) migrations() ([]migration, error) {
 		out = append(out, migration{version: v, name: name, sql: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	// Numbers rise strictly; a gap is allowed while features developed on
+	// branches (each with its own number) have not all landed yet.
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		if i > 0 && m.version == out[i-1].version {
+			return nil, fmt.Errorf("migration %s: number %d used twice", m.name, m.version)
 		}
 	}
 	return out, nil
@@ -100,11 +103,21 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
 		return 0, err
 	}
-	latest := len(all)
+	latest := 0
+	if len(all) > 0 {
+		latest = all[len(all)-1].version
+	}
 	if current > latest {
 		return 0, ErrDatabaseTooNew{Database: current, Binary: latest}
 	}
-	for _, m := range all[current:] {
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range all {
+		if done[m.version] {
+			continue
+		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return applied, err
@@ -152,4 +165,23 @@ func (s *Store) Columns(ctx context.Context) ([]Column, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// appliedVersions reads the numbers of the migrations applied so far (a
+// number that landed after a higher one is still applied).
+func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }

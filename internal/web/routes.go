@@ -157,6 +157,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.emailTemplatesRoutes()...)
 	rs = append(rs, s.broadcastsRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
+	rs = append(rs, s.socialRoutes()...)
 	return rs
 }
 
