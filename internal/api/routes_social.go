@@ -104,7 +104,7 @@ func (s *server) listSocialPosts(w http.ResponseWriter, r *http.Request, ac app.
 	}
 	ps, err := s.app.SocialPosts(r.Context(), ac, f)
 	if err != nil {
-		return err
+		return queryProblem(err)
 	}
 	items := make([]socialPostJSON, len(ps))
 	for i, p := range ps {
@@ -248,8 +248,11 @@ func seriesJSON(ss []app.SocialSeries) []socialSeriesJSON {
 
 func (s *server) socialPeriod(r *http.Request) (app.SocialPeriod, error) {
 	q := r.URL.Query()
-	return s.app.SocialPeriodOf(r.Context(), strings.TrimSpace(q.Get("period")), strings.TrimSpace(q.Get("bucket")))
+	sp, err := s.app.SocialPeriodOf(r.Context(), strings.TrimSpace(q.Get("period")), strings.TrimSpace(q.Get("bucket")))
+	return sp, queryProblem(err)
 }
+
+
 
 func (s *server) socialTrends(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
 	sp, err := s.socialPeriod(r)

@@ -94,8 +94,8 @@ func (e *env) happySocial() {
 	if len(list["data"].([]any)) < 1 {
 		t.Errorf("page 2: %v", list)
 	}
-	e.do("viewer", "GET", "/api/v1/social-posts?sentiment=angry", nil).want(t, 422)
-	e.do("viewer", "GET", "/api/v1/social-posts?from=2026-13-01", nil).want(t, 422)
+	e.do("viewer", "GET", "/api/v1/social-posts?sentiment=angry", nil).want(t, 400)
+	e.do("viewer", "GET", "/api/v1/social-posts?from=2026-13-01", nil).want(t, 400)
 	e.do("viewer", "GET", "/api/v1/social-posts?cursor=zzz", nil).want(t, 400)
 
 	// Correct a sentiment.
@@ -107,6 +107,10 @@ func (e *env) happySocial() {
 		t.Errorf("corrected: %v", p)
 	}
 	e.do("viewer", "GET", "/api/v1/social-posts/999999", nil).want(t, 404)
+	one := e.do("viewer", "GET", fmt.Sprintf("/api/v1/social-posts/%d", id), nil).want(t, 200).obj(t)
+	if terms, _ := one["terms"].([]any); len(terms) == 0 || one["sentiment_corrected_by"] == nil {
+		t.Errorf("one post: %v", one)
+	}
 
 	// Reports: this month by day.
 	period := now.In(time.UTC).Format("2006-01")
@@ -121,6 +125,9 @@ func (e *env) happySocial() {
 	}
 	for _, x := range sv["entities"].([]any) {
 		ent := x.(map[string]any)
+		if ent["key"] != "brand" && ent["name"] != "Rival Social" {
+			continue // competitors of the other happy paths
+		}
 		if ent["mentions"] != float64(2) || ent["share"] != 0.5 {
 			t.Errorf("entity %v", ent)
 		}
@@ -128,7 +135,7 @@ func (e *env) happySocial() {
 			t.Errorf("competitor's negative mentions %v, want 1", ent["negative"])
 		}
 	}
-	e.do("viewer", "GET", "/api/v1/reports/share-of-voice?period=2026-13", nil).want(t, 422)
-	e.do("viewer", "GET", "/api/v1/reports/social-trends?bucket=hour", nil).want(t, 422)
+	e.do("viewer", "GET", "/api/v1/reports/share-of-voice?period=2026-13", nil).want(t, 400)
+	e.do("viewer", "GET", "/api/v1/reports/social-trends?bucket=hour", nil).want(t, 400)
 	_ = app.BucketDay
 }
