@@ -269,6 +269,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("sequences", func(t *testing.T) { e.sub(t).happySequences() })
 	t.Run("campaigns", func(t *testing.T) { e.sub(t).happyCampaigns() })
 	t.Run("surveys", func(t *testing.T) { e.sub(t).happySurveys() })
+	t.Run("social", func(t *testing.T) { e.sub(t).happySocial() })
 
 	for _, rt := range (&server{}).routeTable() {
 		if key := rt.method + " " + Prefix + rt.path; !e.ok[key] {

@@ -237,7 +237,7 @@ func schemas() js {
 	maps.Copy(out, dashboardSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
-	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas(), surveysSchemas()} {
+	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas(), surveysSchemas(), socialSchemas()} {
 		maps.Copy(out, part)
 	}
 	return out
@@ -403,6 +403,7 @@ func openAPIDocument(routes []route, baseURL string) js {
 			js{"name": "email", "description": "The recipient side of marketing e-mail: preference topics, the suppression list, the bounce webhook and the sending-domain check. See docs/email-recipients.md."},
 			js{"name": "sequences", "description": "Sequences (drip, 育成シナリオ): steps each enrolled contact walks through, exit rules, a holdout and the lift report. See docs/sequences.md."},
 			js{"name": "surveys", "description": "Surveys (アンケート): questions, results with NPS and cross-tabs, personal links, responses. See docs/surveys.md."},
+			js{"name": "social", "description": "SNS and market listening: social posts, keyword and hashtag trends, share of voice, sentiment. See docs/social-listening.md."},
 		},
 		"paths": paths,
 		"components": js{

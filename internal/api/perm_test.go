@@ -83,6 +83,7 @@ func TestPermissionTable(t *testing.T) {
 		maps.Copy(out, e.sequencesSamples(role))
 		maps.Copy(out, e.campaignsSamples(role))
 		maps.Copy(out, e.surveysSamples(role))
+		maps.Copy(out, e.socialSamples(role))
 		for k, v := range map[string]sample{
 			"GET /openapi.json":                    {path: "/openapi.json"},
 			"GET /users":                           {path: "/users?role=sales"},

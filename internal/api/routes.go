@@ -278,5 +278,6 @@ func (s *server) routeTable() []route {
 	rs = append(rs, s.broadcastsRoutes()...)
 	rs = append(rs, s.sequencesRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
+	rs = append(rs, s.socialRoutes()...)
 	return rs
 }

@@ -39,6 +39,8 @@ func (a *App) JobHandlers() map[string]jobs.Handler {
 	return map[string]jobs.Handler{
 		JobMailSend:  a.handleMailSend,
 		JobImportRun: a.handleImportRun,
+		// Social listening: post imports (social_import.go).
+		JobSocialImport: a.handleSocialImport,
 		// Webhooks and privacy (webhooks.go, privacy.go).
 		JobWebhookDeliver: a.handleWebhookDeliver,
 		JobRetention:      a.handleRetention,

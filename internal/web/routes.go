@@ -160,6 +160,7 @@ func (s *server) routes() []route {
 	rs = append(rs, s.sequencesRoutes()...)
 	rs = append(rs, s.emailRecipientsRoutes()...)
 	rs = append(rs, s.campaignsRoutes()...)
+	rs = append(rs, s.socialRoutes()...)
 	return rs
 }
 
