@@ -8,7 +8,7 @@ func Extensions(w *World) []Extension {
 	sales := salesExtension(w)
 	for _, e := range []Extension{trackingExtension(w), formsExtension(w), scoringExtension(w),
 		handoffExtension(w), webhooksExtension(w), sales, activitiesExtension(w), contractsExtension(w, sales), targetsExtension(w, sales), catalogueExtension(w), quotesExtension(w, sales),
-		segmentsExtension(w), emailTemplatesExtension(w), broadcastsExtension(w)} {
+		segmentsExtension(w), emailTemplatesExtension(w), broadcastsExtension(w), marketExtension(w, sales)} {
 		if e != nil {
 			out = append(out, e)
 		}
