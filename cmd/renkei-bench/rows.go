@@ -19,7 +19,8 @@ func allRows(quick bool) []Row {
 	rows = append(rows, rowC3(quick), rowC5(quick))
 	rows = append(rows, rowsS1S2(quick, search)...)
 	e := rowsE1E2E4(quick, search) // E1, E2, E4
-	return append(rows, rowQ1(quick), e[0], e[1], rowE3(quick, search), e[2])
+	rows = append(rows, rowQ1(quick), e[0], e[1], rowE3(quick, search), e[2])
+	return append(rows, rowR1(quick, search))
 }
 
 // dataEmpty labels rows measured on an empty migrated database.
