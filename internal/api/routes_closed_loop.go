@@ -31,10 +31,10 @@ func closedLoopSchemas() js {
 			"previous":      ref("ClosedLoopRow"),
 			"months":        withDesc(arrayOf(ref("ClosedLoopRow")), "The months of the period (empty when the period is one month)."),
 			"score_bands": withDesc(arrayOf(record(js{
-				"min":      nullable(integer("Lowest fit score of the band; null for the first band (below 0).")),
-				"max":      nullable(integer("Highest fit score of the band; null for the last band.")),
+				"min":      integer("Lowest fit score of the band."),
+				"max":      integer("Highest fit score of the band."),
 				"win_rate": ref("WinRate"),
-			})), "Deals closed in the period by their primary contact's fit score now."),
+			})), "Deals closed in the period by their primary contact's fit score now, in about five bands of equal width (a multiple of 5) over the scores that occur; empty without scored contacts."),
 			"unscored": integer("Closed deals without a scored primary contact (left out of score_bands)."),
 			"handoff": record(js{
 				"mqls":              integer("Hand-offs whose MQL time lies in the period."),
@@ -56,8 +56,8 @@ type loopRowJSON struct {
 }
 
 type scoreBandJSON struct {
-	Min     *int        `json:"min"`
-	Max     *int        `json:"max"`
+	Min     int         `json:"min"`
+	Max     int         `json:"max"`
 	WinRate winRateJSON `json:"win_rate"`
 }
 
@@ -113,14 +113,7 @@ func (s *server) closedLoopReport(w http.ResponseWriter, r *http.Request, ac app
 		out.Months = append(out.Months, toLoopRow(m))
 	}
 	for _, b := range rep.Bands {
-		j := scoreBandJSON{WinRate: toWinRate(b.WinRate)}
-		if !b.Floor {
-			j.Min = &b.Min
-		}
-		if !b.Open {
-			j.Max = &b.Max
-		}
-		out.Bands = append(out.Bands, j)
+		out.Bands = append(out.Bands, scoreBandJSON{Min: b.Min, Max: b.Max, WinRate: toWinRate(b.WinRate)})
 	}
 	h := rep.Handoff
 	out.Handoff.MQLs, out.Handoff.FirstTouchN, out.Handoff.Pending = h.MQLs, h.FirstTouchN, h.Pending

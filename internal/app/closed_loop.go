@@ -37,28 +37,14 @@ func (r LoopRow) Lift() (float64, bool) {
 }
 
 // ScoreBand is the deals closed in the period whose primary contact's fit
-// score falls in [Min, Max] (Max < Min means no upper bound).
+// score lies in [Min, Max].
 type ScoreBand struct {
 	Min, Max int
-	Open     bool // the last band: Min and above
-	Floor    bool // the first band: below Max+1
 	WinRate  Rate
 }
 
-// Label is the band as a range, e.g. "20–39", "80+" or "< 0".
-func (b ScoreBand) Label() string {
-	switch {
-	case b.Floor:
-		return fmt.Sprintf("< %d", b.Max+1)
-	case b.Open:
-		return fmt.Sprintf("%d+", b.Min)
-	}
-	return fmt.Sprintf("%d–%d", b.Min, b.Max)
-}
-
-// scoreBandEdges are the fit score bands' lower edges: below 0, then 20
-// points wide up to 80 and above.
-var scoreBandEdges = []int{0, 20, 40, 60, 80}
+// Label is the band as a range, e.g. "20–29".
+func (b ScoreBand) Label() string { return fmt.Sprintf("%d–%d", b.Min, b.Max) }
 
 // HandoffHealth is how the hand-off of the period's MQLs went.
 type HandoffHealth struct {
@@ -160,39 +146,57 @@ func (a *App) ClosedLoop(ctx context.Context, ac Actor, p crm.Period) (ClosedLoo
 	return r, nil
 }
 
-// scoreBands sorts closed deals into the fit score bands and computes
-// each band's win rate.
+// scoreBands sorts closed deals into about five fit score bands of equal
+// width, a multiple of 5, spanning the scores that occur (a fit
+// score's scale depends on the workspace's rules, so fixed bands would
+// put everyone in one), and computes each band's win rate.
 func scoreBands(fits []store.ClosedFit) ([]ScoreBand, int) {
-	edges := scoreBandEdges
-	won := make([]int, len(edges)+1)
-	all := make([]int, len(edges)+1)
 	unscored := 0
+	lo, hi, any := 0, 0, false
 	for _, f := range fits {
 		if !f.Scored {
 			unscored++
 			continue
 		}
-		i := 0
-		for i < len(edges) && f.Fit >= edges[i] {
-			i++
+		if !any || f.Fit < lo {
+			lo = f.Fit
 		}
+		if !any || f.Fit > hi {
+			hi = f.Fit
+		}
+		any = true
+	}
+	if !any {
+		return nil, unscored
+	}
+	width := (hi - lo + 1 + 4) / 5 // five bands cover the hi − lo + 1 scores …
+	width = (width + 4) / 5 * 5    // … rounded up to a multiple of 5
+	start := floorTo(lo, width)
+	n := (hi-start)/width + 1
+	won, all := make([]int, n), make([]int, n)
+	for _, f := range fits {
+		if !f.Scored {
+			continue
+		}
+		i := (f.Fit - start) / width
 		all[i]++
 		if f.Won {
 			won[i]++
 		}
 	}
-	out := make([]ScoreBand, 0, len(all))
-	for i := range all {
-		b := ScoreBand{WinRate: newRate(won[i], all[i])}
-		switch {
-		case i == 0:
-			b.Floor, b.Max = true, edges[0]-1
-		case i == len(edges):
-			b.Open, b.Min = true, edges[i-1]
-		default:
-			b.Min, b.Max = edges[i-1], edges[i]-1
-		}
-		out = append(out, b)
+	out := make([]ScoreBand, n)
+	for i := range out {
+		min := start + i*width
+		out[i] = ScoreBand{Min: min, Max: min + width - 1, WinRate: newRate(won[i], all[i])}
 	}
 	return out, unscored
+}
+
+// floorTo rounds n down to a multiple of m (m > 0), negative numbers too.
+func floorTo(n, m int) int {
+	q := n / m
+	if n%m != 0 && n < 0 {
+		q--
+	}
+	return q * m
 }

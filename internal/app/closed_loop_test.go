@@ -90,12 +90,13 @@ func TestClosedLoop(t *testing.T) {
 	rate("May outbound", r.Months[1].Outbound.WinRate, 2, 5)
 	rate("June marketing", r.Months[2].Marketing.WinRate, 1, 1)
 	rate("June outbound", r.Months[2].Outbound.WinRate, 1, 2)
-	// Score bands: S2 (−5) in "< 0", S1 (45) in 40–59; the other 9
-	// visible closed deals have no primary contact.
+	// Score bands: fit −5 (S2, lost) to 45 (S1, won) is 51 scores: five
+	// bands of 15 from −15; the other 9 visible closed deals have no
+	// primary contact.
 	if r.Unscored != 9 {
 		t.Errorf("unscored = %d, want 9", r.Unscored)
 	}
-	want := map[string][2]int{"< 0": {0, 1}, "0–19": {0, 0}, "20–39": {0, 0}, "40–59": {1, 1}, "60–79": {0, 0}, "80+": {0, 0}}
+	want := map[string][2]int{"-15–-1": {0, 1}, "0–14": {0, 0}, "15–29": {0, 0}, "30–44": {0, 0}, "45–59": {1, 1}}
 	if len(r.Bands) != len(want) {
 		t.Fatalf("%d bands, want %d", len(r.Bands), len(want))
 	}
@@ -125,26 +126,43 @@ func TestClosedLoop(t *testing.T) {
 	}
 }
 
-// TestScoreBandEdges checks which band each fit score falls in.
+// TestScoreBandEdges checks the bands' width and which band each fit
+// score falls in.
 func TestScoreBandEdges(t *testing.T) {
-	fits := []store.ClosedFit{
-		{Won: true, Fit: -1, Scored: true}, {Won: false, Fit: 0, Scored: true}, {Won: true, Fit: 19, Scored: true},
-		{Won: true, Fit: 20, Scored: true}, {Won: false, Fit: 79, Scored: true}, {Won: true, Fit: 80, Scored: true},
-		{Won: true, Fit: 1000, Scored: true}, {Won: true, Fit: 50},
+	cases := []struct {
+		fits []int
+		won  []bool
+		want map[string][2]int
+	}{
+		// 0 … 39: 40 scores, bands of 10.
+		{fits: []int{0, 9, 10, 39, 25}, won: []bool{true, false, true, true, false},
+			want: map[string][2]int{"0–9": {1, 2}, "10–19": {1, 1}, "20–29": {0, 1}, "30–39": {1, 1}}},
+		// One score: one band of 5.
+		{fits: []int{12, 12}, won: []bool{true, false}, want: map[string][2]int{"10–14": {1, 2}}},
+		// −1 … 1000: bands of 205 from −205 (six, as the start is rounded down).
+		{fits: []int{-1, 0, 204, 205, 1000}, won: []bool{true, false, true, true, true},
+			want: map[string][2]int{"-205–-1": {1, 1}, "0–204": {1, 2}, "205–409": {1, 1}, "410–614": {0, 0}, "615–819": {0, 0}, "820–1024": {1, 1}}},
 	}
-	bands, unscored := scoreBands(fits)
-	if unscored != 1 {
-		t.Errorf("unscored = %d, want 1", unscored)
-	}
-	got := map[string][2]int{}
-	for _, b := range bands {
-		got[b.Label()] = [2]int{b.WinRate.Num, b.WinRate.Den}
-	}
-	want := map[string][2]int{"< 0": {1, 1}, "0–19": {1, 2}, "20–39": {1, 1}, "40–59": {0, 0}, "60–79": {0, 1}, "80+": {2, 2}}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("band %s = %v, want %v", k, got[k], w)
+	for i, c := range cases {
+		var fits []store.ClosedFit
+		for k, f := range c.fits {
+			fits = append(fits, store.ClosedFit{Fit: f, Won: c.won[k], Scored: true})
 		}
+		fits = append(fits, store.ClosedFit{Fit: 7, Won: true}) // not scored
+		bands, unscored := scoreBands(fits)
+		if unscored != 1 {
+			t.Errorf("case %d: unscored = %d, want 1", i, unscored)
+		}
+		got := map[string][2]int{}
+		for _, b := range bands {
+			got[b.Label()] = [2]int{b.WinRate.Num, b.WinRate.Den}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("case %d: bands %v, want %v", i, got, c.want)
+		}
+	}
+	if bands, _ := scoreBands(nil); bands != nil {
+		t.Errorf("no deals: bands %v", bands)
 	}
 }
 

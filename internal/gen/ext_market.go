@@ -9,9 +9,9 @@ import (
 
 // marketExtension adds the market sizes of the story (issue 9 §6): for
 // every fiscal year the history touches, the whole market is worth about
-// 30 times the company's won revenue of that year (a share of roughly
-// 3%), and the market of large customers (the segment "Large customers
-// and accounts in play") about 12 times. It follows the sales extension
+// 30 times the company's yearly won revenue (a share of roughly 3%), and
+// the market of large customers (the segment "Large customers and
+// accounts in play") about 12 times. It follows the sales extension
 // (nil without it) and draws no random numbers.
 func marketExtension(w *World, s Extension) Extension {
 	sx, ok := s.(*sales)
@@ -62,26 +62,40 @@ func (x *market) Done(ctx context.Context) error {
 	owner := w.Users[0].ID
 	at := w.Now().AddDate(0, 0, -30).UnixMilli()
 	round := func(n int64) int64 { return (n + 5_000_000) / 10_000_000 * 10_000_000 }
-	var id int64
+	// The market is sized from the latest fiscal year's pace (its won
+	// revenue scaled to twelve months); earlier years are 5% smaller per
+	// year back, as a market that grows, rather than following the
+	// company's own ramp-up in the story's first months.
+	var years []crm.Period
 	for y := ws.PeriodOf(crm.PeriodYear, w.Start()); !y.Start.After(w.Now()); y = y.Next() {
-		// A year only partly in the story is sized by its months so far.
-		months := int64(0)
-		for m := y.Start; m.Before(y.End); m = m.AddDate(0, 1, 0) {
-			if !m.Before(w.Start()) && !m.After(w.Now()) {
-				months++
-			}
+		years = append(years, y)
+	}
+	if len(years) == 0 {
+		return nil
+	}
+	latest := years[len(years)-1]
+	months := int64(0)
+	for m := latest.Start; m.Before(latest.End); m = m.AddDate(0, 1, 0) {
+		if !m.Before(w.Start()) && !m.After(w.Now()) {
+			months++
 		}
-		base := won[y.Key()]
-		if months == 0 || base == 0 {
-			continue
+	}
+	if months == 0 || won[latest.Key()] == 0 {
+		return nil
+	}
+	yearly := won[latest.Key()] * 12 / months
+	var id int64
+	for k := len(years) - 1; k >= 0; k-- {
+		size := yearly
+		for back := len(years) - 1 - k; back > 0; back-- {
+			size = size * 100 / 105
 		}
-		yearly := base * 12 / months
 		id++
-		if err := x.t.Add(ctx, id, nil, y.Key(), round(yearly*30), note, owner, at, at); err != nil {
+		if err := x.t.Add(ctx, id, nil, years[k].Key(), round(size*30), note, owner, at, at); err != nil {
 			return err
 		}
 		id++
-		if err := x.t.Add(ctx, id, int64(largeCustomersSegment), y.Key(), round(yearly*12), note, owner, at, at); err != nil {
+		if err := x.t.Add(ctx, id, int64(largeCustomersSegment), years[k].Key(), round(size*12), note, owner, at, at); err != nil {
 			return err
 		}
 	}

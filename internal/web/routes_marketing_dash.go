@@ -49,7 +49,7 @@ func (s *server) marketingDashPage(w http.ResponseWriter, r *http.Request, rq *r
 		return err
 	}
 	p := s.newPage(w, r, rq, "mdash.title")
-	p.Section, p.Sub = "reports", "marketing"
+	p.Section, p.Sub = "reports", "mdash"
 	d.Key, d.Kind = period.Key(), string(period.Kind)
 	d.Label, d.PrevLabel = periodLabel(lang, period), periodLabel(lang, period.Prev())
 	p.Pretitle = d.Label

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,7 +103,7 @@ func (s *server) ownerPage(w http.ResponseWriter, r *http.Request, rq *req) erro
 func sourceLabel(lang crm.Language, key string) string {
 	switch key {
 	case "total":
-		return i18n.T(lang, "dash.all")
+		return i18n.T(lang, "owner.total")
 	case crm.GroupMarketing, crm.GroupOutbound:
 		return i18n.T(lang, "deals.group."+key)
 	}
@@ -180,6 +181,13 @@ func (d *ownerData) build(lang crm.Language) {
 		ci.Tips = append(ci.Tips, i18n.T(lang, "dash.ci", r.Interval(), r.Den))
 	}
 	conv.Sets = []dashSet{rate, ci}
+	// The axis ends a little above the highest interval, not at 100%:
+	// lead → won shares are small.
+	top := 0.0
+	for _, r := range ci.Range {
+		top = max(top, r[1])
+	}
+	conv.Max = min(100, math.Ceil(top*1.2/10)*10)
 	b, _ := json.Marshal(map[string]dashChart{"funnel": funnel, "conversion": conv})
 	d.ChartsJSON = string(b)
 }
