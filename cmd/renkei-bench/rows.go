@@ -20,7 +20,7 @@ func allRows(quick bool) []Row {
 	rows = append(rows, rowsS1S2(quick, search)...)
 	e := rowsE1E2E4(quick, search) // E1, E2, E4
 	rows = append(rows, rowQ1(quick), e[0], e[1], rowE3(quick, search), e[2])
-	return append(rows, rowR2(quick)) // R2: social post import (row_r2.go)
+	return append(rows, rowR1(quick, search), rowR2(quick)) // R2: social post import (row_r2.go)
 }
 
 // dataEmpty labels rows measured on an empty migrated database.

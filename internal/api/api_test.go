@@ -249,6 +249,7 @@ func TestHappyPaths(t *testing.T) {
 	})
 
 	t.Run("dashboard", func(t *testing.T) { e.sub(t).happyDashboard() })
+	t.Run("closed loop", func(t *testing.T) { e.sub(t).happyClosedLoop() })
 	t.Run("people", func(t *testing.T) { e.sub(t).happyPeople() })
 	t.Run("webhooks", func(t *testing.T) { e.sub(t).happyWebhooks() })
 	t.Run("tracking", func(t *testing.T) { e.sub(t).happyTracking() })

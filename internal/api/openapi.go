@@ -235,6 +235,9 @@ func schemas() js {
 			"created_at": dateTime(""), "finished_at": nullable(dateTime(""))}),
 	}
 	maps.Copy(out, dashboardSchemas())
+	maps.Copy(out, closedLoopSchemas())
+	maps.Copy(out, ownerSchemas())
+	maps.Copy(out, marketingSchemas())
 	maps.Copy(out, peopleSchemas())
 	maps.Copy(out, personTrackingSchemas())
 	for _, part := range []js{trackingSchemas(), formsSchemas(), scoringSchemas(), handoffSchemas(), webhooksSchemas(), salesSchemas(), activitiesSchemas(), contractsSchemas(), targetsSchemas(), catalogueSchemas(), quotesSchemas(), invoicesSchemas(), segmentsSchemas(), emailTemplatesSchemas(), broadcastsSchemas(), emailRecipientsSchemas(), sequencesSchemas(), campaignsSchemas(), surveysSchemas(), socialSchemas()} {

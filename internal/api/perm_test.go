@@ -64,6 +64,7 @@ func TestPermissionTable(t *testing.T) {
 	samples := func(role string) map[string]sample {
 		out := e.peopleSamples(role)
 		maps.Copy(out, e.dashboardSamples(role))
+		maps.Copy(out, e.closedLoopSamples(role))
 		maps.Copy(out, e.webhooksSamples(role))
 		maps.Copy(out, e.trackingSamples(role))
 		maps.Copy(out, e.scoringSamples(role))

@@ -259,6 +259,9 @@ func (s *server) routeTable() []route {
 	}
 	// Each area keeps its part of the table in its own file (routes_*.go).
 	rs = append(rs, s.dashboardRoutes()...)
+	rs = append(rs, s.closedLoopRoutes()...)
+	rs = append(rs, s.ownerRoutes()...)
+	rs = append(rs, s.marketingRoutes()...)
 	rs = append(rs, s.trackingRoutes()...)
 	rs = append(rs, s.formsRoutes()...)
 	rs = append(rs, s.surveysRoutes()...)

@@ -9,7 +9,7 @@ func Extensions(w *World) []Extension {
 	for _, e := range []Extension{trackingExtension(w), formsExtension(w), scoringExtension(w),
 		handoffExtension(w), webhooksExtension(w), sales, activitiesExtension(w), contractsExtension(w, sales), targetsExtension(w, sales), catalogueExtension(w), quotesExtension(w, sales),
 		segmentsExtension(w), emailTemplatesExtension(w), broadcastsExtension(w), sequencesExtension(w), campaignsExtension(w),
-		surveysExtension(w), socialExtension(w)} {
+		surveysExtension(w), socialExtension(w), marketExtension(w, sales)} {
 		if e != nil {
 			out = append(out, e)
 		}

@@ -24,8 +24,8 @@ func Languages() []crm.Language { return []crm.Language{crm.LangJA, crm.LangEN} 
 // per feature area (messages_<area>.go), so that areas can grow without
 // touching each other's files. A key defined twice is a programming error.
 var (
-	catalogEN = mergeParts("en", messagesEN, trackingEN, formsEN, scoringEN, handoffEN, webhooksEN, salesEN, activitiesEN, contractsEN, targetsEN, dashboardEN, catalogueEN, quotesEN, invoicesEN, segmentsEN, emailTemplatesEN, broadcastsEN, emailRecipientsEN, sequencesEN, campaignsEN, surveysEN, socialEN)
-	catalogJA = mergeParts("ja", messagesJA, trackingJA, formsJA, scoringJA, handoffJA, webhooksJA, salesJA, activitiesJA, contractsJA, targetsJA, dashboardJA, catalogueJA, quotesJA, invoicesJA, segmentsJA, emailTemplatesJA, broadcastsJA, emailRecipientsJA, sequencesJA, campaignsJA, surveysJA, socialJA)
+	catalogEN = mergeParts("en", messagesEN, trackingEN, formsEN, scoringEN, handoffEN, webhooksEN, salesEN, activitiesEN, contractsEN, targetsEN, dashboardEN, catalogueEN, quotesEN, invoicesEN, segmentsEN, emailTemplatesEN, broadcastsEN, emailRecipientsEN, sequencesEN, campaignsEN, surveysEN, socialEN, closedLoopEN)
+	catalogJA = mergeParts("ja", messagesJA, trackingJA, formsJA, scoringJA, handoffJA, webhooksJA, salesJA, activitiesJA, contractsJA, targetsJA, dashboardJA, catalogueJA, quotesJA, invoicesJA, segmentsJA, emailTemplatesJA, broadcastsJA, emailRecipientsJA, sequencesJA, campaignsJA, surveysJA, socialJA, closedLoopJA)
 )
 
 func mergeParts(lang string, parts ...map[string]string) map[string]string {

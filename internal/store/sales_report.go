@@ -28,8 +28,8 @@ type WonGroup struct {
 }
 
 func (q DealQuery) scope(args *[]any) string {
-	return DealQuery{PipelineID: q.PipelineID, OwnerID: q.OwnerID, TeamID: q.TeamID, Viewer: q.Viewer,
-		Visibility: q.Visibility}.where(args)
+	return DealQuery{PipelineID: q.PipelineID, OwnerID: q.OwnerID, TeamID: q.TeamID, SourceGroup: q.SourceGroup,
+		Viewer: q.Viewer, Visibility: q.Visibility}.where(args)
 }
 
 func arg(args *[]any, x any) string {

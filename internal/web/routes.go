@@ -161,6 +161,10 @@ func (s *server) routes() []route {
 	rs = append(rs, s.emailRecipientsRoutes()...)
 	rs = append(rs, s.campaignsRoutes()...)
 	rs = append(rs, s.socialRoutes()...)
+	rs = append(rs, s.closedLoopRoutes()...)
+	rs = append(rs, s.ownerRoutes()...)
+	rs = append(rs, s.marketRoutes()...)
+	rs = append(rs, s.marketingDashRoutes()...)
 	return rs
 }
 

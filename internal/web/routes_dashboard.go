@@ -139,6 +139,7 @@ type dashChart struct {
 	Horizontal bool      `json:"horizontal"`
 	Stacked    bool      `json:"stacked"`
 	Percent    bool      `json:"percent"`
+	Max        float64   `json:"max,omitempty"` // the value axis's end (percent charts end at 100 otherwise)
 }
 
 // rateRow is a win-rate line of the by-source table.

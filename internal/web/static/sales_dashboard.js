@@ -30,7 +30,7 @@
         ticks: { precision: 0 }
       };
       if (c.percent) {
-        valueAxis.max = 100;
+        valueAxis.max = c.max || 100;
         valueAxis.ticks.callback = function (v) { return v + "%"; };
       }
       var indexAxis = { stacked: !!c.stacked, ticks: { autoSkip: false } };
