@@ -72,6 +72,16 @@ type ClosedLoopReport struct {
 	Bands    []ScoreBand
 	Unscored int
 	Handoff  HandoffHealth
+	// Sequences are the sequences with a holdout: what followed within
+	// DefaultFollowDays of enrolment for the enrolled and the held out,
+	// and the lift (over each sequence's whole life, not the period).
+	Sequences []SequenceLift
+}
+
+// SequenceLift is one sequence's outcome against its holdout.
+type SequenceLift struct {
+	Sequence crm.Sequence
+	Followed Followed
 }
 
 // Empty reports whether no deal closed in the period and no lead was
@@ -134,6 +144,7 @@ func (a *App) ClosedLoop(ctx context.Context, ac Actor, p crm.Period) (ClosedLoo
 	g.Go(func() (err error) { fits, err = a.Store.ClosedFits(gctx, q, p.Start, p.End); return err })
 	g.Go(func() (err error) { leads, err = a.LeadsReport(gctx, ac, p.Start, p.End); return err })
 	g.Go(func() (err error) { outcomes, err = a.Store.HandoffOutcomes(gctx, p.Start, p.End); return err })
+	g.Go(func() (err error) { r.Sequences, err = a.sequenceLifts(gctx, ac); return err })
 	if err := g.Wait(); err != nil {
 		return r, err
 	}
@@ -199,4 +210,28 @@ func floorTo(n, m int) int {
 		q--
 	}
 	return q * m
+}
+
+// sequenceLifts computes what followed each sequence that holds out part
+// of its enrolments.
+func (a *App) sequenceLifts(ctx context.Context, ac Actor) ([]SequenceLift, error) {
+	seqs, err := a.Sequences(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
+	var out []SequenceLift
+	for _, q := range seqs {
+		if q.HoldoutPct == 0 {
+			continue
+		}
+		hold := store.SequenceCohort(q.ID, true)
+		f, err := a.followed(ctx, store.SequenceCohort(q.ID, false), &hold, DefaultFollowDays)
+		if err != nil {
+			return nil, err
+		}
+		if f.Enrolled.N+f.Holdout.N > 0 {
+			out = append(out, SequenceLift{Sequence: q, Followed: f})
+		}
+	}
+	return out, nil
 }

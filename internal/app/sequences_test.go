@@ -657,4 +657,13 @@ func TestSequenceReportNumbers(t *testing.T) {
 	if _, err := f.app.SequenceReport(ctx, f.owner, q.ID, 0); err == nil {
 		t.Error("a window of 0 days was accepted")
 	}
+	// The closed-loop report shows the same lift (30 days).
+	ws, _, _ := f.app.Workspace(ctx)
+	loop, err := f.app.ClosedLoop(ctx, f.owner, ws.PeriodOf(crm.PeriodMonth, t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loop.Sequences) != 1 || loop.Sequences[0].Sequence.ID != q.ID || loop.Sequences[0].Followed.Rows[0].Lift != lift {
+		t.Errorf("closed-loop sequences = %+v, want the sequence with forms lift %+v", loop.Sequences, lift)
+	}
 }

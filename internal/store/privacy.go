@@ -222,7 +222,7 @@ func (tx *Tx) MoveContactRecords(ctx context.Context, from, to int64) error {
 	stmts = append(stmts, handoffMoveStmts...) // hand-off: handoffs, notifications
 	stmts = append(stmts, emailMoveStmts...)   // marketing e-mail: outbox, events, topic opt-outs
 	stmts = append(stmts, sequenceMoveStmts...)
-	stmts = append(stmts, surveyMoveStmts...)  // surveys: responses, invitations
+	stmts = append(stmts, surveyMoveStmts...) // surveys: responses, invitations
 	for _, q := range stmts {
 		if _, err := tx.q().ExecContext(ctx, q, from, to); err != nil {
 			return err
