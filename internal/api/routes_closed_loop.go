@@ -36,6 +36,10 @@ func closedLoopSchemas() js {
 				"win_rate": ref("WinRate"),
 			})), "Deals closed in the period by their primary contact's fit score now, in about five bands of equal width (a multiple of 5) over the scores that occur; empty without scored contacts."),
 			"unscored": integer("Closed deals without a scored primary contact (left out of score_bands)."),
+			"sequences": withDesc(arrayOf(record(js{
+				"id": idSchema(""), "name": str(""), "holdout_pct": integer("Share of enrolments held out."),
+				"followed": described(js{"type": "object"}, "What followed within 30 days of enrolment for the enrolled and the holdout, with the lift: the same object as the sequence report's followed."),
+			})), "Sequences with a holdout, over their whole life."),
 			"handoff": record(js{
 				"mqls":              integer("Hand-offs whose MQL time lies in the period."),
 				"acceptance":        ref("WinRate"),
@@ -61,14 +65,22 @@ type scoreBandJSON struct {
 	WinRate winRateJSON `json:"win_rate"`
 }
 
+type loopSequenceJSON struct {
+	ID         int64        `json:"id"`
+	Name       string       `json:"name"`
+	HoldoutPct int          `json:"holdout_pct"`
+	Followed   app.Followed `json:"followed"`
+}
+
 type closedLoopJSON struct {
-	Base     string          `json:"base_currency"`
-	Current  loopRowJSON     `json:"current"`
-	Previous loopRowJSON     `json:"previous"`
-	Months   []loopRowJSON   `json:"months"`
-	Bands    []scoreBandJSON `json:"score_bands"`
-	Unscored int             `json:"unscored"`
-	Handoff  struct {
+	Base      string             `json:"base_currency"`
+	Current   loopRowJSON        `json:"current"`
+	Previous  loopRowJSON        `json:"previous"`
+	Months    []loopRowJSON      `json:"months"`
+	Bands     []scoreBandJSON    `json:"score_bands"`
+	Unscored  int                `json:"unscored"`
+	Sequences []loopSequenceJSON `json:"sequences"`
+	Handoff   struct {
 		MQLs         int         `json:"mqls"`
 		Acceptance   winRateJSON `json:"acceptance"`
 		FirstTouch   *float64    `json:"first_touch_hours"`
@@ -108,7 +120,10 @@ func (s *server) closedLoopReport(w http.ResponseWriter, r *http.Request, ac app
 		return err
 	}
 	out := closedLoopJSON{Base: rep.Base, Current: toLoopRow(rep.Cur), Previous: toLoopRow(rep.Prev),
-		Months: []loopRowJSON{}, Bands: []scoreBandJSON{}, Unscored: rep.Unscored}
+		Months: []loopRowJSON{}, Bands: []scoreBandJSON{}, Unscored: rep.Unscored, Sequences: []loopSequenceJSON{}}
+	for _, q := range rep.Sequences {
+		out.Sequences = append(out.Sequences, loopSequenceJSON{ID: q.Sequence.ID, Name: q.Sequence.Name, HoldoutPct: q.Sequence.HoldoutPct, Followed: q.Followed})
+	}
 	for _, m := range rep.Months {
 		out.Months = append(out.Months, toLoopRow(m))
 	}
