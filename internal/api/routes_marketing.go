@@ -80,6 +80,19 @@ func marketingSchemas() js {
 			"previous_mqls":      integer(""),
 			"mqls_by_week":       arrayOf(record(js{"week": dateTime("Monday, workspace time zone."), "marketing": integer(""), "outbound": integer("")})),
 			"market_share":       arrayOf(ref("MarketShare")),
+			"share_of_voice": withDesc(arrayOf(record(js{"key": str("brand or competitor:<id>"), "name": str(""),
+				"competitor_id": nullable(idSchema("")), "mentions": integer(""), "share": described(js{"type": "number"}, "0..1")})),
+				"Our brand and each competitor in the period's social posts."),
+			"mentions":             integer("Σ mentions of all entities in the period."),
+			"previous_mentions":    integer(""),
+			"previous_brand_share": described(js{"type": "number"}, "Our brand's share in the previous period."),
+			"nps": withDesc(arrayOf(record(js{"survey_id": idSchema(""), "name": str(""),
+				"current":  record(js{"n": integer(""), "promoters": integer(""), "passives": integer(""), "detractors": integer(""), "score": described(js{"type": "number"}, "% promoters − % detractors")}),
+				"previous": record(js{"n": integer(""), "promoters": integer(""), "passives": integer(""), "detractors": integer(""), "score": described(js{"type": "number"}, "")})})),
+				"Each survey with an NPS question."),
+			"campaigns": withDesc(arrayOf(record(js{"id": idSchema(""), "name": str(""), "cost": integer(""), "leads": integer(""),
+				"mqls": integer(""), "won_revenue": integer(""), "cost_per_lead": nullable(integer("")), "cost_per_mql": nullable(integer("")),
+				"roi": nullable(described(js{"type": "number"}, "(won revenue − cost) ÷ cost"))})), "Campaigns whose dates overlap the period, numbers over their whole life."),
 		}),
 	}
 }
@@ -176,6 +189,37 @@ func (s *server) marketingReport(w http.ResponseWriter, r *http.Request, ac app.
 		Marketing int       `json:"marketing"`
 		Outbound  int       `json:"outbound"`
 	}
+	type voice struct {
+		Key          string  `json:"key"`
+		Name         string  `json:"name"`
+		CompetitorID *int64  `json:"competitor_id"`
+		Mentions     int     `json:"mentions"`
+		Share        float64 `json:"share"`
+	}
+	type npsValue struct {
+		N          int     `json:"n"`
+		Promoters  int     `json:"promoters"`
+		Passives   int     `json:"passives"`
+		Detractors int     `json:"detractors"`
+		Score      float64 `json:"score"`
+	}
+	type npsJSON struct {
+		SurveyID int64    `json:"survey_id"`
+		Name     string   `json:"name"`
+		Current  npsValue `json:"current"`
+		Previous npsValue `json:"previous"`
+	}
+	type campJSON struct {
+		ID         int64    `json:"id"`
+		Name       string   `json:"name"`
+		Cost       int64    `json:"cost"`
+		Leads      int      `json:"leads"`
+		MQLs       int      `json:"mqls"`
+		WonRevenue int64    `json:"won_revenue"`
+		CostPerLd  *int64   `json:"cost_per_lead"`
+		CostPerMQL *int64   `json:"cost_per_mql"`
+		ROI        *float64 `json:"roi"`
+	}
 	type share struct {
 		SegmentID   *int64  `json:"segment_id"`
 		Segment     string  `json:"segment"`
@@ -204,10 +248,40 @@ func (s *server) marketingReport(w http.ResponseWriter, r *http.Request, ac app.
 		PrevMQLs      int            `json:"previous_mqls"`
 		Weeks         []week         `json:"mqls_by_week"`
 		Market        []share        `json:"market_share"`
+		Voice         []voice        `json:"share_of_voice"`
+		VoiceTotal    int            `json:"mentions"`
+		PrevMentions  int            `json:"previous_mentions"`
+		PrevBrand     float64        `json:"previous_brand_share"`
+		NPS           []npsJSON      `json:"nps"`
+		Campaigns     []campJSON     `json:"campaigns"`
 	}{Base: d.Base, Period: periodJSON{Key: p.Key(), Kind: string(p.Kind), Start: p.Start, End: p.End}, Sites: d.Sites,
 		Visitors: d.Visitors, PrevVisitors: d.PrevVisitors, Pageviews: d.Pageviews, PrevPageviews: d.PrevPageview,
 		Traffic: []bucket{}, Sources: []keyCountJSON{}, Leads: d.Leads, PrevLeads: d.PrevLeads, LeadsBySource: []keyCountJSON{},
-		MQLs: d.MQLs, PrevMQLs: d.PrevMQLs, Weeks: []week{}, Market: []share{}}
+		MQLs: d.MQLs, PrevMQLs: d.PrevMQLs, Weeks: []week{}, Market: []share{}, Voice: []voice{}, VoiceTotal: d.VoiceTotal,
+		PrevMentions: d.PrevVoiceTotal, PrevBrand: d.PrevBrandShare, NPS: []npsJSON{}, Campaigns: []campJSON{}}
+	for _, e := range d.Voice {
+		out.Voice = append(out.Voice, voice{Key: e.Key, Name: e.Name, CompetitorID: optID(e.CompetitorID), Mentions: e.Mentions, Share: e.Share})
+	}
+	nv := func(r crm.NPSResult) npsValue {
+		return npsValue{N: r.N, Promoters: r.Promoters, Passives: r.Passives, Detractors: r.Detractors, Score: r.Score}
+	}
+	for _, n := range d.NPS {
+		out.NPS = append(out.NPS, npsJSON{SurveyID: n.SurveyID, Name: n.Name, Current: nv(n.Cur), Previous: nv(n.Prev)})
+	}
+	for _, c := range d.Campaigns {
+		n := c.Numbers
+		j := campJSON{ID: c.Campaign.ID, Name: c.Campaign.Name, Cost: n.Cost, Leads: n.Leads, MQLs: n.MQLs, WonRevenue: n.WonRevenue}
+		if v, ok := n.CostPerLead(); ok {
+			j.CostPerLd = &v
+		}
+		if v, ok := n.CostPerMQL(); ok {
+			j.CostPerMQL = &v
+		}
+		if v, ok := n.ROI(); ok {
+			j.ROI = &v
+		}
+		out.Campaigns = append(out.Campaigns, j)
+	}
 	for _, b := range d.Buckets {
 		out.Traffic = append(out.Traffic, bucket{Start: b.Start, Visitors: b.Visitors, Pageviews: b.Pageviews})
 	}

@@ -35,12 +35,39 @@ type MarketingDashboard struct {
 	LeadsBySource    []store.Count
 	// Market share of each market with a size for the period.
 	Market []MarketShareRow
+	// Share of voice in the period's social posts (our brand first), with
+	// the brand's share in the previous period.
+	Voice          []VoiceEntity
+	VoiceTotal     int
+	PrevBrandShare float64
+	PrevVoiceTotal int
+	// Brand: the NPS of each survey with an NPS question, in the period
+	// and the one before.
+	NPS []SurveyNPS
+	// Campaigns running in the period (their dates overlap it) with their
+	// numbers over their whole life.
+	Campaigns []CampaignRow
+}
+
+// SurveyNPS is one NPS survey's score in a period and the one before.
+type SurveyNPS struct {
+	SurveyID int64
+	Name     string
+	Cur      crm.NPSResult
+	Prev     crm.NPSResult
+}
+
+// CampaignRow is one campaign with its numbers.
+type CampaignRow struct {
+	Campaign crm.Campaign
+	Numbers  CampaignNumbers
 }
 
 // Empty reports whether nothing was tracked, no lead came in and no
 // market size was entered.
 func (d MarketingDashboard) Empty() bool {
-	return d.Visitors == 0 && d.Leads == 0 && d.MQLs == 0 && len(d.Market) == 0
+	return d.Visitors == 0 && d.Leads == 0 && d.MQLs == 0 && len(d.Market) == 0 && d.VoiceTotal == 0 &&
+		len(d.NPS) == 0 && len(d.Campaigns) == 0
 }
 
 // MarketingDashboard computes the marketing dashboard of period p.
@@ -93,6 +120,9 @@ func (a *App) MarketingDashboard(ctx context.Context, ac Actor, p crm.Period) (M
 		return err
 	})
 	g.Go(func() (err error) { d.Market, err = a.MarketShare(gctx, ac, p); return err })
+	g.Go(func() error { return a.dashVoice(gctx, ac, p, &d) })
+	g.Go(func() (err error) { d.NPS, err = a.dashNPS(gctx, ac, p); return err })
+	g.Go(func() (err error) { d.Campaigns, err = a.dashCampaigns(gctx, ac, p); return err })
 	if err := g.Wait(); err != nil {
 		return d, err
 	}
@@ -137,6 +167,99 @@ func (a *App) MarketingDashboard(ctx context.Context, ac Actor, p crm.Period) (M
 		d.PrevMQLs += n
 	}
 	return d, nil
+}
+
+// dashVoice fills the share of voice of p and the brand's share in the
+// period before.
+func (a *App) dashVoice(ctx context.Context, ac Actor, p crm.Period, d *MarketingDashboard) error {
+	sp, err := a.SocialPeriodOf(ctx, p.Key(), "")
+	if err != nil {
+		return err
+	}
+	sv, err := a.ShareOfVoice(ctx, ac, sp)
+	if err != nil {
+		return err
+	}
+	d.Voice, d.VoiceTotal = sv.Entities, sv.Total
+	pp, err := a.SocialPeriodOf(ctx, p.Prev().Key(), "")
+	if err != nil {
+		return err
+	}
+	pv, err := a.ShareOfVoice(ctx, ac, pp)
+	if err != nil {
+		return err
+	}
+	d.PrevVoiceTotal = pv.Total
+	for _, e := range pv.Entities {
+		if e.CompetitorID == 0 {
+			d.PrevBrandShare = e.Share
+		}
+	}
+	return nil
+}
+
+// dashNPS computes the NPS of every survey with an NPS question in p and
+// in the period before.
+func (a *App) dashNPS(ctx context.Context, ac Actor, p crm.Period) ([]SurveyNPS, error) {
+	surveys, err := a.Surveys(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
+	var out []SurveyNPS
+	for _, sv := range surveys {
+		qid := ""
+		for _, q := range sv.Questions {
+			if q.Kind == crm.QNPS {
+				qid = q.ID
+				break
+			}
+		}
+		if qid == "" || sv.Responses == 0 {
+			continue
+		}
+		row := SurveyNPS{SurveyID: sv.ID, Name: sv.Name}
+		for _, x := range []struct {
+			per crm.Period
+			dst *crm.NPSResult
+		}{{p, &row.Cur}, {p.Prev(), &row.Prev}} {
+			res, err := a.SurveyResults(ctx, ac, sv.ID, ResultsFilter{From: x.per.Start, To: x.per.End}, crm.LangEN)
+			if err != nil {
+				return nil, err
+			}
+			for _, q := range res.Questions {
+				if q.Question.ID == qid && q.NPS != nil {
+					*x.dst = *q.NPS
+				}
+			}
+		}
+		if row.Cur.N+row.Prev.N > 0 {
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+// dashCampaigns lists the campaigns whose dates overlap p (a campaign
+// without dates runs always) with their numbers.
+func (a *App) dashCampaigns(ctx context.Context, ac Actor, p crm.Period) ([]CampaignRow, error) {
+	cs, err := a.Campaigns(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
+	loc := p.Start.Location()
+	first, last := p.Start.In(loc).Format(time.DateOnly), p.End.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+	var out []CampaignRow
+	for _, c := range cs {
+		if (c.StartsOn != "" && c.StartsOn > last) || (c.EndsOn != "" && c.EndsOn < first) {
+			continue
+		}
+		n, err := a.CampaignNumbers(ctx, ac, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CampaignRow{Campaign: c, Numbers: n})
+	}
+	return out, nil
 }
 
 func toInt64(m map[string]int) map[string]int64 {

@@ -209,13 +209,17 @@ func TestMarketingDashboardPage(t *testing.T) {
 	if _, err := e.app.PutMarketSize(ctx, s.adminAc, crm.MarketSize{Period: q.Key(), Amount: 10_000_000}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.app.CreateCampaign(ctx, s.adminAc, crm.Campaign{Name: "秋のウェビナー", Kind: crm.CampaignEvent, Tag: "autumn-webinar"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []string{"ja", "en"} {
 		s.setLang(t, lang)
 		w := e.do(http.MethodGet, "/reports/marketing", s.admin, nil)
 		wantStatus(t, lang+" marketing dashboard", w, http.StatusOK)
 		body := w.Body.String()
 		check(lang+" /reports/marketing", body)
-		for _, want := range []string{`data-kpi="mqls"`, `id="mdash-market"`, `id="mdash-leadsources"`, `data-charts="{`} {
+		for _, want := range []string{`data-kpi="mqls"`, `id="mdash-market"`, `id="mdash-leadsources"`, `data-charts="{`,
+			`id="mdash-campaigns"`, "秋のウェビナー", `href="/marketing/social/import"`, `href="/marketing/surveys/new"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: the marketing dashboard lacks %q", lang, want)
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,8 +30,52 @@ type marketingDashData struct {
 	Sources    []dashRow
 	LeadSrc    []dashRow
 	Market     []marketRow
+	Voice      []voiceRow
+	BrandShare string
+	BrandDelta string
+	NPS        []npsRow
+	Campaigns  []campaignLine
 	Empty      bool
 	ChartsJSON string
+}
+
+// voiceRow is one entity's share of voice.
+type voiceRow struct {
+	Label    string
+	Mentions int
+	Share    string
+	Brand    bool
+	Href     string
+}
+
+// npsRow is one NPS survey's score now and before.
+type npsRow struct {
+	Name     string
+	Href     string
+	Score    string
+	N        int
+	Prev     string
+	PrevN    int
+	Delta    string
+	Good     bool
+	Bad      bool
+	Promoter string
+	Detract  string
+}
+
+// campaignLine is one campaign's numbers, formatted.
+type campaignLine struct {
+	Name     string
+	Href     string
+	Cost     string
+	Leads    int
+	CPL      string
+	MQLs     int
+	CPMQL    string
+	Revenue  string
+	ROI      string
+	Positive bool
+	Negative bool
 }
 
 func (s *server) marketingDashPage(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -122,6 +167,67 @@ func (d *marketingDashData) build(lang crm.Language) {
 	}
 	for _, m := range x.Market {
 		d.Market = append(d.Market, newMarketRow(lang, x.Base, m))
+	}
+
+	// Share of voice: our brand against the competitors.
+	sov := dashChart{Horizontal: true, Percent: true}
+	vs2 := dashSet{Label: i18n.T(lang, "mdash.share_of_voice"), Color: "#f76707"}
+	for _, e := range x.Voice {
+		label := e.Name
+		href := "/marketing/social/posts?" + url.Values{"entity": {e.Key}, "period": {d.Key}}.Encode()
+		share := strconv.FormatFloat(e.Share*100, 'f', 1, 64) + "%"
+		d.Voice = append(d.Voice, voiceRow{Label: label, Mentions: e.Mentions, Share: share, Brand: e.CompetitorID == 0, Href: href})
+		sov.Labels, sov.URLs = append(sov.Labels, label), append(sov.URLs, href)
+		vs2.Data = append(vs2.Data, round1(e.Share*100))
+		vs2.Tips = append(vs2.Tips, i18n.T(lang, "mdash.mentions", share, e.Mentions))
+		if e.CompetitorID == 0 {
+			d.BrandShare = share
+			if x.PrevVoiceTotal > 0 {
+				d.BrandDelta, _, _ = change(e.Share, x.PrevBrandShare, true)
+			}
+		}
+	}
+	sov.Sets = []dashSet{vs2}
+	charts["voice"] = sov
+
+	// Brand: NPS per survey.
+	nps := func(r crm.NPSResult) string {
+		if r.N == 0 {
+			return "–"
+		}
+		return strconv.FormatFloat(r.Score, 'f', 1, 64)
+	}
+	for _, n := range x.NPS {
+		row := npsRow{Name: n.Name, Href: fmt.Sprintf("/marketing/surveys/%d", n.SurveyID), Score: nps(n.Cur), N: n.Cur.N,
+			Prev: nps(n.Prev), PrevN: n.Prev.N}
+		if n.Cur.N > 0 {
+			row.Promoter = strconv.FormatFloat(float64(n.Cur.Promoters)*100/float64(n.Cur.N), 'f', 0, 64) + "%"
+			row.Detract = strconv.FormatFloat(float64(n.Cur.Detractors)*100/float64(n.Cur.N), 'f', 0, 64) + "%"
+		}
+		if n.Cur.N > 0 && n.Prev.N > 0 {
+			diff := n.Cur.Score - n.Prev.Score
+			row.Delta, row.Good, row.Bad = fmt.Sprintf("%+.1f", diff), diff > 0, diff < 0
+		}
+		d.NPS = append(d.NPS, row)
+	}
+
+	// Campaigns running in the period.
+	money := func(n int64) string { return i18n.Money(lang, n, x.Base) }
+	for _, c := range x.Campaigns {
+		n := c.Numbers
+		line := campaignLine{Name: c.Campaign.Name, Href: fmt.Sprintf("/marketing/campaigns/%d", c.Campaign.ID), Cost: money(n.Cost),
+			Leads: n.Leads, MQLs: n.MQLs, Revenue: money(n.WonRevenue), CPL: "–", CPMQL: "–", ROI: "–"}
+		if v, ok := n.CostPerLead(); ok {
+			line.CPL = money(v)
+		}
+		if v, ok := n.CostPerMQL(); ok {
+			line.CPMQL = money(v)
+		}
+		if v, ok := n.ROI(); ok {
+			line.ROI = strconv.FormatFloat(v*100, 'f', 0, 64) + "%"
+			line.Positive, line.Negative = v > 0, v < 0
+		}
+		d.Campaigns = append(d.Campaigns, line)
 	}
 	b, _ := json.Marshal(charts)
 	d.ChartsJSON = string(b)
