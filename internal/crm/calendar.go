@@ -2,6 +2,7 @@ package crm
 
 import (
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -421,14 +422,29 @@ func (dc *dayChecker) isBusinessDay(d civilDate) bool {
 	}
 	year, ok := dc.holidays[d.Year]
 	if !ok {
-		year = make(map[civilDate]bool)
-		for _, h := range JapaneseHolidays(d.Year) {
-			year[civilOf(h.Date)] = true
-		}
+		year = holidaySet(d.Year)
 		if dc.holidays == nil {
 			dc.holidays = make(map[int]map[civilDate]bool)
 		}
 		dc.holidays[d.Year] = year
 	}
 	return !year[d]
+}
+
+// holidaySets memoises holidaySet: the holidays of a year never change,
+// and reports ask the calendar about thousands of hand-offs, each with
+// its own dayChecker. The maps are read-only once stored.
+var holidaySets sync.Map // year → map[civilDate]bool
+
+// holidaySet returns the Japanese national holidays of a year as a set.
+func holidaySet(y int) map[civilDate]bool {
+	if m, ok := holidaySets.Load(y); ok {
+		return m.(map[civilDate]bool)
+	}
+	set := make(map[civilDate]bool)
+	for _, h := range JapaneseHolidays(y) {
+		set[civilOf(h.Date)] = true
+	}
+	m, _ := holidaySets.LoadOrStore(y, set)
+	return m.(map[civilDate]bool)
 }

@@ -58,15 +58,21 @@ type LeadCohort struct {
 }
 
 // LeadCohorts follows the contacts created in [from, to) through the
-// funnel, by original source.
+// funnel, by original source. Each contact's hand-offs and deals are
+// reduced to flags first and joined once: correlated EXISTS subqueries
+// with a status filter led SQLite to scan every accepted hand-off per
+// contact (minutes at 100,000 contacts).
 func (s *Store) LeadCohorts(ctx context.Context, from, to time.Time) ([]LeadCohort, error) {
-	rows, err := s.r().QueryContext(ctx, `SELECT c.original_source, COUNT(*),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.contact_id = c.id) THEN 1 ELSE 0 END),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.contact_id = c.id AND h.status = 'accepted') THEN 1 ELSE 0 END),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM deals d WHERE d.contact_id = c.id) THEN 1 ELSE 0 END),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM deals d WHERE d.contact_id = c.id AND d.won_at IS NOT NULL) THEN 1 ELSE 0 END)
-		FROM contacts c WHERE c.created_at >= $1 AND c.created_at < $2
-		GROUP BY c.original_source ORDER BY c.original_source`, ms(from), ms(to))
+	rows, err := s.r().QueryContext(ctx, `WITH cohort AS (
+			SELECT id, original_source FROM contacts WHERE created_at >= $1 AND created_at < $2),
+		hs AS (SELECT h.contact_id, MAX(CASE WHEN h.status = 'accepted' THEN 1 ELSE 0 END) AS accepted
+			FROM handoffs h WHERE h.contact_id IN (SELECT id FROM cohort) GROUP BY h.contact_id),
+		ds AS (SELECT d.contact_id, MAX(CASE WHEN d.won_at IS NOT NULL THEN 1 ELSE 0 END) AS won
+			FROM deals d WHERE d.contact_id IN (SELECT id FROM cohort) GROUP BY d.contact_id)
+		SELECT cohort.original_source, COUNT(*), COUNT(hs.contact_id), COALESCE(SUM(hs.accepted), 0),
+			COUNT(ds.contact_id), COALESCE(SUM(ds.won), 0)
+		FROM cohort LEFT JOIN hs ON hs.contact_id = cohort.id LEFT JOIN ds ON ds.contact_id = cohort.id
+		GROUP BY cohort.original_source ORDER BY cohort.original_source`, ms(from), ms(to))
 	if err != nil {
 		return nil, err
 	}

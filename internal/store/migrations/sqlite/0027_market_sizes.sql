@@ -16,3 +16,8 @@ CREATE TABLE market_sizes (
     updated_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX market_sizes_key ON market_sizes (COALESCE(segment_id, 0), period);
+
+-- The hand-off report, the owner and marketing dashboards count the
+-- visitors first seen in a period by first campaign, and how many became
+-- contacts: a range scan of this index instead of every visitor.
+CREATE INDEX visitors_first_seen ON visitors (first_seen, first_utm_campaign, contact_id);
