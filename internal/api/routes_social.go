@@ -52,24 +52,24 @@ func (s *server) socialRoutes() []route {
 }
 
 type socialPostJSON struct {
-	ID               int64     `json:"id"`
-	Network          string    `json:"network"`
-	ExternalID       string    `json:"external_id"`
-	Author           string    `json:"author"`
-	Text             string    `json:"text"`
-	URL              string    `json:"url"`
-	CreatedAt        time.Time `json:"created_at"`
-	Likes            int64     `json:"likes"`
-	Shares           int64     `json:"shares"`
-	Sentiment        string    `json:"sentiment"`
-	SentimentAuto    string    `json:"sentiment_auto"`
-	Corrected        bool      `json:"sentiment_corrected"`
-	Source           string    `json:"source"`
-	Terms            []string  `json:"terms"`
-	ImportedAt       time.Time `json:"imported_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-	CorrectedByUser  *int64    `json:"sentiment_corrected_by"`
-	CorrectedAt *string   `json:"sentiment_corrected_at"`
+	ID              int64     `json:"id"`
+	Network         string    `json:"network"`
+	ExternalID      string    `json:"external_id"`
+	Author          string    `json:"author"`
+	Text            string    `json:"text"`
+	URL             string    `json:"url"`
+	CreatedAt       time.Time `json:"created_at"`
+	Likes           int64     `json:"likes"`
+	Shares          int64     `json:"shares"`
+	Sentiment       string    `json:"sentiment"`
+	SentimentAuto   string    `json:"sentiment_auto"`
+	Corrected       bool      `json:"sentiment_corrected"`
+	Source          string    `json:"source"`
+	Terms           []string  `json:"terms"`
+	ImportedAt      time.Time `json:"imported_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	CorrectedByUser *int64    `json:"sentiment_corrected_by"`
+	CorrectedAt     *string   `json:"sentiment_corrected_at"`
 }
 
 func toSocialPost(p crm.SocialPost) socialPostJSON {
@@ -251,8 +251,6 @@ func (s *server) socialPeriod(r *http.Request) (app.SocialPeriod, error) {
 	sp, err := s.app.SocialPeriodOf(r.Context(), strings.TrimSpace(q.Get("period")), strings.TrimSpace(q.Get("bucket")))
 	return sp, queryProblem(err)
 }
-
-
 
 func (s *server) socialTrends(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
 	sp, err := s.socialPeriod(r)

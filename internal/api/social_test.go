@@ -22,10 +22,10 @@ func (e *env) socialSamples(role string) map[string]sample {
 		"GET /social-posts": {path: "/social-posts?sentiment=neutral"},
 		"POST /social-posts": {path: "/social-posts", body: map[string]any{"posts": []any{map[string]any{
 			"id": "walk-" + role, "text": "from " + role, "created_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}}}},
-		"GET /social-posts/{id}":           {path: fmt.Sprintf("/social-posts/%d", posts[0].ID)},
-		"PATCH /social-posts/{id}":         {path: fmt.Sprintf("/social-posts/%d", posts[0].ID), body: map[string]any{"sentiment": "positive"}},
-		"GET /reports/social-trends":       {path: "/reports/social-trends?bucket=month"},
-		"GET /reports/share-of-voice":      {path: "/reports/share-of-voice"},
+		"GET /social-posts/{id}":      {path: fmt.Sprintf("/social-posts/%d", posts[0].ID)},
+		"PATCH /social-posts/{id}":    {path: fmt.Sprintf("/social-posts/%d", posts[0].ID), body: map[string]any{"sentiment": "positive"}},
+		"GET /reports/social-trends":  {path: "/reports/social-trends?bucket=month"},
+		"GET /reports/share-of-voice": {path: "/reports/share-of-voice"},
 	}
 }
 

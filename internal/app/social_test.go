@@ -218,12 +218,12 @@ func TestSocialTrendBucketsByDay(t *testing.T) {
 	f := newFixture(t, crm.LangJA) // Asia/Tokyo
 	at := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
 	posts := []crm.SocialPost{
-		{Network: "x", ExternalID: "a", Text: "#launch day one", PostedAt: at("2026-03-01T00:00:00+09:00")},          // Mar 1 JST, first instant
-		{Network: "x", ExternalID: "b", Text: "#launch still day one", PostedAt: at("2026-03-01T23:59:59+09:00")},    // Mar 1 JST, last second
-		{Network: "x", ExternalID: "c", Text: "#launch day two", PostedAt: at("2026-03-01T15:00:00Z")},               // Mar 2 00:00 JST
-		{Network: "x", ExternalID: "d", Text: "#launch the last day", PostedAt: at("2026-03-31T14:59:59Z")},          // Mar 31 23:59:59 JST
-		{Network: "x", ExternalID: "e", Text: "#launch next month", PostedAt: at("2026-03-31T15:00:00Z")},            // Apr 1 JST: outside
-		{Network: "x", ExternalID: "f", Text: "#launch last month", PostedAt: at("2026-02-28T14:59:59Z")},            // Feb 28 JST: outside
+		{Network: "x", ExternalID: "a", Text: "#launch day one", PostedAt: at("2026-03-01T00:00:00+09:00")},         // Mar 1 JST, first instant
+		{Network: "x", ExternalID: "b", Text: "#launch still day one", PostedAt: at("2026-03-01T23:59:59+09:00")},   // Mar 1 JST, last second
+		{Network: "x", ExternalID: "c", Text: "#launch day two", PostedAt: at("2026-03-01T15:00:00Z")},              // Mar 2 00:00 JST
+		{Network: "x", ExternalID: "d", Text: "#launch the last day", PostedAt: at("2026-03-31T14:59:59Z")},         // Mar 31 23:59:59 JST
+		{Network: "x", ExternalID: "e", Text: "#launch next month", PostedAt: at("2026-03-31T15:00:00Z")},           // Apr 1 JST: outside
+		{Network: "x", ExternalID: "f", Text: "#launch last month", PostedAt: at("2026-02-28T14:59:59Z")},           // Feb 28 JST: outside
 		{Network: "x", ExternalID: "g", Text: "something else entirely", PostedAt: at("2026-03-02T12:00:00+09:00")}, // Mar 2, other term
 	}
 	if _, n, err := f.app.CreateSocialPosts(ctx, f.owner, posts); err != nil || n != 7 {
@@ -289,7 +289,7 @@ func TestShareOfVoiceFixture(t *testing.T) {
 		"RenkeiとHubSpotを比較中",          // brand, HubSpot
 		"セールスフォースの導入事例",               // Salesforce (alias)
 		"salesforce pricing is awful", // Salesforce (negative)
-		"HUBSPOT ＨｕｂＳｐｏｔ",              // HubSpot once (full-width folds)
+		"HUBSPOT ＨｕｂＳｐｏｔ",             // HubSpot once (full-width folds)
 		"nothing to see",              // none
 		"連携くん最高",                      // brand (positive)
 	}
