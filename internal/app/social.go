@@ -319,7 +319,7 @@ type SocialPeriod struct {
 // index returns the bucket of a local day (-1 outside).
 func (sp SocialPeriod) index(day int64) int {
 	i := sort.Search(len(sp.Buckets), func(i int) bool { return sp.Buckets[i].startDay > day }) - 1
-	if i < 0 || day >= store.DayOf(sp.Period.End, sp.loc) {
+	if i < 0 || day >= store.DayOf(sp.Buckets[len(sp.Buckets)-1].End, sp.loc) {
 		return -1
 	}
 	return i
@@ -364,7 +364,9 @@ func (a *App) SocialPeriodOf(ctx context.Context, key, bucket string) (SocialPer
 	default:
 		return SocialPeriod{}, crm.Invalid("bucket", "choose day, week or month")
 	}
-	for t := p.Start; t.Before(p.End); {
+	// Points after today are left out: a period still under way ends today.
+	now := a.now()
+	for t := p.Start; t.Before(p.End) && (len(sp.Buckets) == 0 || !t.After(now)); {
 		end := next(t)
 		if end.After(p.End) {
 			end = p.End
@@ -629,4 +631,23 @@ func (a *App) SentimentShare(ctx context.Context, ac Actor, sp SocialPeriod) (Se
 		ss.Total += c.Count
 	}
 	return ss, nil
+}
+
+// SocialReport is the whole listening report of a period: the trend of
+// the terms, the sentiment and the share of voice, read side by side.
+type SocialReport struct {
+	Trends    SocialTrends
+	Sentiment SentimentShare
+	Voice     ShareOfVoice
+}
+
+// SocialReport computes the three parts of the report concurrently (on
+// SQLite each on its own reader connection).
+func (a *App) SocialReport(ctx context.Context, ac Actor, sp SocialPeriod, terms []string) (SocialReport, error) {
+	var r SocialReport
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { r.Trends, err = a.SocialTrends(gctx, ac, sp, terms); return err })
+	g.Go(func() (err error) { r.Sentiment, err = a.SentimentShare(gctx, ac, sp); return err })
+	g.Go(func() (err error) { r.Voice, err = a.ShareOfVoice(gctx, ac, sp); return err })
+	return r, g.Wait()
 }

@@ -176,18 +176,11 @@ func (s *server) socialPage(w http.ResponseWriter, r *http.Request, rq *req) err
 	if d.Terms != "" {
 		terms = crm.SplitTerms(d.Terms)
 	}
-	tr, err := s.app.SocialTrends(ctx, rq.actor, sp, terms)
+	rep, err := s.app.SocialReport(ctx, rq.actor, sp, terms)
 	if err != nil {
 		return err
 	}
-	ss, err := s.app.SentimentShare(ctx, rq.actor, sp)
-	if err != nil {
-		return err
-	}
-	sv, err := s.app.ShareOfVoice(ctx, rq.actor, sp)
-	if err != nil {
-		return err
-	}
+	tr, ss, sv := rep.Trends, rep.Sentiment, rep.Voice
 	st, err := s.app.SocialSettings(ctx, rq.actor)
 	if err != nil {
 		return err
