@@ -78,20 +78,21 @@ func TestSurveysBrowser(t *testing.T) {
 	}
 
 	// Answer through the link: 製造業, NPS 9, a comment.
-	tb.open(strings.TrimPrefix(link, h.base))
-	tb.wantPage(strings.TrimPrefix(link, h.base), "ご利用満足度アンケート")
+	// (The browser asks for English; the link is opened in Japanese.)
+	tb.open(strings.TrimPrefix(link, h.base) + "&lang=ja")
+	tb.wantPage(strings.TrimPrefix(link, h.base)+"&lang=ja", "ご利用満足度アンケート")
 	tb.click(`input[name="q.q3"][value="製造業"]`)
 	tb.click(`input[name="q.q1"][value="9"]`)
 	tb.setByName("q.q2", "サポートが丁寧でした")
 	tb.shot("surveys-hosted-ja")
 	time.Sleep(3200 * time.Millisecond) // a human's pace (MinFillTime)
 	tb.submit(`main form button[type=submit]`)
-	if body := tb.text("body"); !strings.Contains(body, "ご回答ありがとうございました") {
-		t.Fatalf("after answering: %.500s", body)
+	if body := eval[string](tb, `document.body.innerText`); !strings.Contains(body, "ご回答ありがとうございました") {
+		t.Fatalf("after answering: %.1500s", body)
 	}
 	// An anonymous answer on the hosted page, forgetting the required NPS
 	// first: the page says so next to the question.
-	tb.open("/s/" + sv.Key)
+	tb.open("/s/" + sv.Key + "?lang=ja")
 	tb.click(`input[name="q.q3"][value="製造業"]`)
 	time.Sleep(3200 * time.Millisecond)
 	tb.submit(`main form button[type=submit]`)
@@ -99,8 +100,8 @@ func TestSurveysBrowser(t *testing.T) {
 	tb.click(`input[name="q.q1"][value="3"]`)
 	time.Sleep(3200 * time.Millisecond)
 	tb.submit(`main form button[type=submit]`)
-	if body := tb.text("body"); !strings.Contains(body, "ご回答ありがとうございました") {
-		t.Fatalf("after the anonymous answer: %.500s", body)
+	if body := eval[string](tb, `document.body.innerText`); !strings.Contains(body, "ご回答ありがとうございました") {
+		t.Fatalf("after the anonymous answer: %.1500s", body)
 	}
 
 	// Results: n = 2, NPS (1 promoter, 1 detractor) = 0, the charts drawn,

@@ -336,7 +336,7 @@ func (s *Server) renderSurvey(w http.ResponseWriter, r *http.Request, code int, 
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin") // the personal token never leaves in a Referer; same-origin posts keep their Origin
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors "+ancestors)
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())

@@ -124,7 +124,7 @@ func TestSurveyHostedPageAnonymousAndHostile(t *testing.T) {
 	// The page may be framed by the registered site only.
 	w = e.do("GET", "/s/"+e.survey.Key, nil)
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' "+siteOrigin) ||
-		strings.Contains(csp, "script-src") || w.Header().Get("Referrer-Policy") != "no-referrer" {
+		strings.Contains(csp, "script-src") || w.Header().Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("headers: %v", w.Header())
 	}
 }

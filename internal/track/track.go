@@ -57,7 +57,7 @@ func New(c Config) *Server {
 
 // Prefixes are the URL paths the public surface owns; the server mounts
 // the handler on them.
-var Prefixes = []string{"/t.js", "/t/", "/f/", "/e/"}
+var Prefixes = []string{"/t.js", "/t/", "/f/", "/e/", "/s/"}
 
 func (s *Server) routes() []route {
 	var rs []route
