@@ -35,11 +35,11 @@ vet:
 
 test-sqlite:
 	@echo "== tests on SQLite =="
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 test-postgres:
 	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
-	RENKEI_TEST_DATABASE_URL='$(PG_TEST_URL)' $(GO) test -count=1 -timeout 20m ./...
+	RENKEI_TEST_DATABASE_URL='$(PG_TEST_URL)' $(GO) test -count=1 -timeout 30m ./...
 
 ## bench: the quick benchmark run (SQLite); bench-full: both databases
 bench: build
