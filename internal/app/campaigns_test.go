@@ -20,7 +20,7 @@ import (
 //
 // P1: visit with brand-search (google / cpc) day 0; form submission with
 // monthly-news (newsletter / email) day 1, which creates the contact; a
-// sales call day 3; deal D1 ¥1,000,000 created day 5; attends the expo
+// sales call day 3; a note day 4 (not a touch); deal D1 ¥1,000,000 created day 5; attends the expo
 // day 8; won day 10; another brand-search visit day 12 (after the win).
 // P2: contact day 2; attends the expo day 8; deal D2 ¥500,000 created day
 // 9, won day 11.
@@ -123,6 +123,12 @@ func newCampaignFixture(t *testing.T) *campaignFixture {
 	f.clock.t = day(3)
 	if _, err := a.CreateActivity(ctx, f.owner, crm.Activity{Kind: crm.ActCall, Side: crm.SideSales, Subject: "電話",
 		StartsAt: day(3), ContactID: f.p1}); err != nil {
+		t.Fatal(err)
+	}
+	// A note is not a touch: it changes no share below.
+	f.clock.t = day(4)
+	if _, err := a.CreateActivity(ctx, f.owner, crm.Activity{Kind: crm.ActNote, Side: crm.SideSales, Subject: "メモ", Body: "予算あり",
+		StartsAt: day(4), ContactID: f.p1}); err != nil {
 		t.Fatal(err)
 	}
 	d1 := deal(f.p1, 1_000_000, day(5))

@@ -195,7 +195,7 @@ func TestCampaignBrowser(t *testing.T) {
 			t.Errorf("%s: by channel:\n%s", m, ch)
 		}
 	}
-	admin.run("wait for the chart", chromedp.Poll[chromedp.Void](`window.Chart && Chart.getChart(document.querySelector("canvas[data-attribution-chart=campaign]"))`,
+	admin.run("wait for the chart", chromedp.Poll[chromedp.Void](`!!(window.Chart && Chart.getChart(document.querySelector("canvas[data-attribution-chart=campaign]")))`,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	admin.shot("campaigns-en-attribution")
 }

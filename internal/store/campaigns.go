@@ -467,7 +467,8 @@ const touchChunk = 500
 // Touches returns every touch of the given contacts, per contact, oldest
 // first: tracked page views that carried UTM parameters or came from
 // another site, form submissions, clicks in marketing e-mails, campaign
-// event attendance and sales activities. Each part reads its table's
+// event attendance and sales activities (calls, visits, meetings and
+// e-mails; notes are not touches). Each part reads its table's
 // (contact_id, time) index.
 func (s *Store) Touches(ctx context.Context, contactIDs []int64) (map[int64][]RawTouch, error) {
 	out := map[int64][]RawTouch{}
@@ -488,7 +489,7 @@ func (s *Store) Touches(ctx context.Context, contactIDs []int64) (map[int64][]Ra
 			FROM campaign_attendees WHERE contact_id IN ` + in + `
 		UNION ALL
 		SELECT contact_id, starts_at, 'activity', '', '', '', '', '', 0, 0, 0, '', 0, kind
-			FROM activities WHERE contact_id IN ` + in + ` AND side = 'sales'`
+			FROM activities WHERE contact_id IN ` + in + ` AND side = 'sales' AND kind <> 'note'`
 		rows, err := s.r().QueryContext(ctx, q)
 		if err != nil {
 			return nil, err
