@@ -231,3 +231,49 @@ func TestMarketingDashboardPage(t *testing.T) {
 		check(path, w.Body.String())
 	}
 }
+
+// TestReportCSV follows every CSV link of the closed-loop report and the
+// marketing dashboard: each is a CSV file with a header and the rows of
+// its table; an unknown table is refused with the names of the real ones.
+func TestReportCSV(t *testing.T) {
+	s := newSales(t)
+	e := s.e
+	ctx := context.Background()
+	d, err := e.app.CreateDeal(ctx, s.adminAc, crm.Deal{Name: "CSV", Amount: 100_000, Source: crm.SourceWebForm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.MoveDeal(ctx, s.adminAc, d.ID, d.Version, app.MoveInput{StageID: s.stages["Won"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`href="([^"]*format=csv[^"]*)" class="small ms-2" data-csv="([a-z]+)"`)
+	for page, want := range map[string]int{"/reports/closed-loop": 4, "/reports/marketing": 8} {
+		w := e.do(http.MethodGet, page, s.admin, nil)
+		wantStatus(t, page, w, http.StatusOK)
+		links := link.FindAllStringSubmatch(w.Body.String(), -1)
+		if len(links) != want {
+			t.Fatalf("%s: %d CSV links, want %d", page, len(links), want)
+		}
+		for _, m := range links {
+			href := html.UnescapeString(m[1])
+			cw := e.do(http.MethodGet, href, s.admin, nil)
+			wantStatus(t, href, cw, http.StatusOK)
+			if ct := cw.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+				t.Errorf("%s: content type %q", href, ct)
+			}
+			body := strings.TrimPrefix(cw.Body.String(), "\ufeff")
+			if first, _, _ := strings.Cut(body, "\n"); !strings.Contains(first, ",") {
+				t.Errorf("%s: no header line: %q", href, body)
+			}
+		}
+		bad := e.do(http.MethodGet, page+"?format=csv&table=nope", s.admin, nil)
+		if bad.Code == http.StatusOK || bad.Code >= 500 || !strings.Contains(bad.Body.String(), "table") {
+			t.Errorf("%s unknown table: %d", page, bad.Code)
+		}
+	}
+	// The closed loop's period table has the won marketing deal.
+	w := e.do(http.MethodGet, "/reports/closed-loop?kind=month&format=csv&table=periods", s.admin, nil)
+	if !strings.Contains(w.Body.String(), ",current,1,1,1.0000,") {
+		t.Errorf("periods CSV lacks the current month's 1/1 marketing win rate:\n%s", w.Body.String())
+	}
+}

@@ -56,6 +56,7 @@ type closedLoopData struct {
 	ChartsJSON string
 	FirstTouch string
 	LeadsURL   string
+	CSV        string // + a table name: that table as CSV
 }
 
 func (s *server) closedLoopPage(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -87,6 +88,10 @@ func (s *server) closedLoopPage(w http.ResponseWriter, r *http.Request, rq *req)
 	if d.R, err = s.app.ClosedLoop(ctx, rq.actor, period); err != nil {
 		return err
 	}
+	if q.Get("format") == "csv" {
+		return writeReportCSV(w, r, "renkei-closed-loop-"+period.Key(), closedLoopTables(d.R))
+	}
+	d.CSV = "/reports/closed-loop?" + url.Values{"period": {period.Key()}, "format": {"csv"}}.Encode() + "&table="
 	d.Key, d.Kind = period.Key(), string(period.Kind)
 	d.Label, d.PrevLabel = periodLabel(lang, period), periodLabel(lang, period.Prev())
 	p.Pretitle = d.Label

@@ -35,6 +35,7 @@ type marketingDashData struct {
 	BrandDelta string
 	NPS        []npsRow
 	Campaigns  []campaignLine
+	CSV        string // + a table name: that table as CSV
 	Empty      bool
 	ChartsJSON string
 }
@@ -93,6 +94,10 @@ func (s *server) marketingDashPage(w http.ResponseWriter, r *http.Request, rq *r
 	if d.D, err = s.app.MarketingDashboard(ctx, rq.actor, period); err != nil {
 		return err
 	}
+	if r.URL.Query().Get("format") == "csv" {
+		return writeReportCSV(w, r, "renkei-marketing-"+period.Key(), marketingTables(d.D))
+	}
+	d.CSV = "/reports/marketing?" + url.Values{"period": {period.Key()}, "format": {"csv"}}.Encode() + "&table="
 	p := s.newPage(w, r, rq, "mdash.title")
 	p.Section, p.Sub = "reports", "mdash"
 	d.Key, d.Kind = period.Key(), string(period.Kind)
