@@ -98,22 +98,10 @@ func toLoopRow(r app.LoopRow) loopRowJSON {
 }
 
 func (s *server) closedLoopReport(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "period" {
-			return badField(k, "is not a parameter of this report (use period)")
-		}
-	}
 	ctx := r.Context()
-	ws, _, err := s.app.Workspace(ctx)
+	p, err := s.reportPeriod(r)
 	if err != nil {
 		return err
-	}
-	p := ws.PeriodOf(crm.PeriodQuarter, s.app.Clock())
-	if key := q.Get("period"); key != "" {
-		if p, err = ws.ParsePeriod(key); err != nil {
-			return asQueryProblem(err, nil)
-		}
 	}
 	rep, err := s.app.ClosedLoop(ctx, ac, p)
 	if err != nil {
@@ -138,4 +126,28 @@ func (s *server) closedLoopReport(w http.ResponseWriter, r *http.Request, ac app
 		out.Handoff.FirstTouch = &hours
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// reportPeriod reads the only parameter of the period reports: period, a
+// month, fiscal quarter or fiscal year (default: the current fiscal
+// quarter). Any other parameter is a 400 naming it.
+func (s *server) reportPeriod(r *http.Request) (crm.Period, error) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "period" {
+			return crm.Period{}, badField(k, "is not a parameter of this report (use period)")
+		}
+	}
+	ws, _, err := s.app.Workspace(r.Context())
+	if err != nil {
+		return crm.Period{}, err
+	}
+	if key := q.Get("period"); key != "" {
+		p, err := ws.ParsePeriod(key)
+		if err != nil {
+			return p, asQueryProblem(err, nil)
+		}
+		return p, nil
+	}
+	return ws.PeriodOf(crm.PeriodQuarter, s.app.Clock()), nil
 }

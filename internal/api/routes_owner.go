@@ -72,22 +72,10 @@ func toFunnel(c app.FunnelCohort) funnelJSON {
 }
 
 func (s *server) ownerReport(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "period" {
-			return badField(k, "is not a parameter of this report (use period)")
-		}
-	}
 	ctx := r.Context()
-	ws, _, err := s.app.Workspace(ctx)
+	p, err := s.reportPeriod(r)
 	if err != nil {
 		return err
-	}
-	p := ws.PeriodOf(crm.PeriodQuarter, s.app.Clock())
-	if key := q.Get("period"); key != "" {
-		if p, err = ws.ParsePeriod(key); err != nil {
-			return asQueryProblem(err, nil)
-		}
 	}
 	d, err := s.app.OwnerDashboard(ctx, ac, p)
 	if err != nil {

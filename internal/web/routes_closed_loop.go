@@ -69,20 +69,9 @@ func (s *server) closedLoopPage(w http.ResponseWriter, r *http.Request, rq *req)
 		return err
 	}
 	q := r.URL.Query()
-	kind, ok := crm.ParsePeriodKind(q.Get("kind"))
-	if !ok {
-		kind = crm.PeriodQuarter
-	}
-	period := ws.PeriodOf(kind, s.app.Clock())
-	if key := q.Get("period"); key != "" {
-		pp, err := ws.ParsePeriod(key)
-		if err != nil {
-			return err
-		}
-		period = pp
-		if k, ok := crm.ParsePeriodKind(q.Get("kind")); ok && k != pp.Kind {
-			period = ws.PeriodOf(k, pp.Start)
-		}
+	period, err := s.periodFromQuery(r, ws)
+	if err != nil {
+		return err
 	}
 	d := &closedLoopData{}
 	if d.R, err = s.app.ClosedLoop(ctx, rq.actor, period); err != nil {

@@ -227,20 +227,9 @@ func (s *server) salesDashboardPage(w http.ResponseWriter, r *http.Request, rq *
 	}
 	q := r.URL.Query()
 	d := &dashboardData{CanWrite: rq.actor.Can(crm.PermWriteSales)}
-	kind, ok := crm.ParsePeriodKind(q.Get("kind"))
-	if !ok {
-		kind = crm.PeriodQuarter
-	}
-	period := ws.PeriodOf(kind, s.app.Clock())
-	if key := q.Get("period"); key != "" {
-		pp, err := ws.ParsePeriod(key)
-		if err != nil {
-			return err
-		}
-		period = pp
-		if k, ok := crm.ParsePeriodKind(q.Get("kind")); ok && k != pp.Kind {
-			period = ws.PeriodOf(k, pp.Start)
-		}
+	period, err := s.periodFromQuery(r, ws)
+	if err != nil {
+		return err
 	}
 	id := func(k string) int64 {
 		n, _ := strconv.ParseInt(q.Get(k), 10, 64)
