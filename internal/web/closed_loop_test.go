@@ -247,7 +247,7 @@ func TestReportCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := regexp.MustCompile(`href="([^"]*format=csv[^"]*)" class="small ms-2" data-csv="([a-z]+)"`)
-	for page, want := range map[string]int{"/reports/closed-loop": 4, "/reports/marketing": 8} {
+	for page, want := range map[string]int{"/reports/closed-loop": 4, "/reports/marketing": 8, "/sales/dashboard": 6} {
 		w := e.do(http.MethodGet, page, s.admin, nil)
 		wantStatus(t, page, w, http.StatusOK)
 		links := link.FindAllStringSubmatch(w.Body.String(), -1)
@@ -271,8 +271,17 @@ func TestReportCSV(t *testing.T) {
 			t.Errorf("%s unknown table: %d", page, bad.Code)
 		}
 	}
+	// The sales dashboard's win rates and headline numbers have it too.
+	w := e.do(http.MethodGet, "/sales/dashboard?kind=month&format=csv&table=rates", s.admin, nil)
+	if !strings.Contains(w.Body.String(), "\nmarketing,1,1,1.0000,") {
+		t.Errorf("sales rates CSV lacks the 1/1 marketing win rate:\n%s", w.Body.String())
+	}
+	w = e.do(http.MethodGet, "/sales/dashboard?kind=month&format=csv&table=kpis", s.admin, nil)
+	if !strings.Contains(w.Body.String(), ",current,1,1,1.0000,") {
+		t.Errorf("sales KPIs CSV lacks the current month's won deal:\n%s", w.Body.String())
+	}
 	// The closed loop's period table has the won marketing deal.
-	w := e.do(http.MethodGet, "/reports/closed-loop?kind=month&format=csv&table=periods", s.admin, nil)
+	w = e.do(http.MethodGet, "/reports/closed-loop?kind=month&format=csv&table=periods", s.admin, nil)
 	if !strings.Contains(w.Body.String(), ",current,1,1,1.0000,") {
 		t.Errorf("periods CSV lacks the current month's 1/1 marketing win rate:\n%s", w.Body.String())
 	}

@@ -163,3 +163,47 @@ func marketingTables(x app.MarketingDashboard) map[string]*reportTable {
 	return map[string]*reportTable{"traffic": traffic, "sources": sources, "leads": leads, "mqls": weeks, "voice": voice,
 		"nps": nps, "campaigns": camps, "market": market}
 }
+
+// salesTables are the sales dashboard's tables; stage and pipeline names
+// are in the page's language.
+func salesTables(lang crm.Language, x app.SalesDashboard) map[string]*reportTable {
+	kh := append(append([]string{"period", "row"}, rateHeader("win_rate")...), "contracts", "lost", "unconverted", "revenue",
+		"average_deal_size", "cycle_days_mean", "cycle_days_median")
+	kpis := &reportTable{header: kh}
+	for _, k := range []struct {
+		row string
+		k   app.SalesKPIs
+	}{{"current", x.Cur}, {"previous", x.Prev}} {
+		kpis.add(append(append([]string{k.k.Period.Key(), k.row}, rateCells(k.k.WinRate)...), itoa(k.k.Contracts), itoa(k.k.Lost),
+			itoa(k.k.Unconverted), i64(k.k.Revenue), i64(k.k.AvgDealSize), days1(k.k.CycleAvg.Hours()/24),
+			days1(k.k.CycleMedian.Hours()/24))...)
+	}
+	rates := &reportTable{header: append(append([]string{"source_group"}, rateHeader("win_rate")...), rateHeader("previous_win_rate")...)}
+	for _, g := range []string{crm.GroupMarketing, crm.GroupOutbound} {
+		rates.add(append(append([]string{g}, rateCells(x.Cur.ByGroup[g])...), rateCells(x.Prev.ByGroup[g])...)...)
+	}
+	rates.add(append(append([]string{"all"}, rateCells(x.Cur.WinRate)...), rateCells(x.Prev.WinRate)...)...)
+	months := &reportTable{header: []string{"month", "contracts", "revenue", "marketing_revenue", "outbound_revenue"}}
+	for _, m := range x.Months {
+		months.add(m.Key, itoa(m.Count), i64(m.Marketing+m.Outbound), i64(m.Marketing), i64(m.Outbound))
+	}
+	pipeline := &reportTable{header: []string{"pipeline", "stage_id", "stage", "probability", "open_deals", "amount", "weighted"}}
+	for _, s := range x.Pipeline {
+		pipeline.add(s.Pipeline.Name(lang), i64(s.Stage.ID), s.Stage.Name(lang), itoa(s.Stage.Probability), itoa(s.Count),
+			i64(s.Amount), i64(s.Weighted))
+	}
+	stays := &reportTable{header: []string{"pipeline", "stage_id", "stage", "stays", "days_mean"}}
+	for _, s := range x.Stays {
+		stays.add(s.Pipeline.Name(lang), i64(s.Stage.ID), s.Stage.Name(lang), itoa(s.N), days1(s.Avg.Hours()/24))
+	}
+	reasons := &reportTable{header: []string{"lost_reason", "lost_deals", "amount"}}
+	for _, r := range x.LostReasons {
+		reasons.add(r.Reason, itoa(r.Count), i64(r.Amount))
+	}
+	lostTo := &reportTable{header: []string{"competitor_id", "competitor", "lost_deals"}}
+	for _, r := range x.LostTo {
+		lostTo.add(i64(r.Competitor.ID), r.Competitor.Name, itoa(r.Count))
+	}
+	return map[string]*reportTable{"kpis": kpis, "rates": rates, "months": months, "pipeline": pipeline, "stays": stays,
+		"reasons": reasons, "lostto": lostTo}
+}

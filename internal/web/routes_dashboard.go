@@ -191,6 +191,7 @@ type dashboardData struct {
 	WonURL     string
 	ClosedURL  string
 	PipeWeight string
+	CSV        string // a table's CSV download is CSV + its name
 }
 
 func days(lang crm.Language, d time.Duration) string {
@@ -240,6 +241,9 @@ func (s *server) salesDashboardPage(w http.ResponseWriter, r *http.Request, rq *
 	if d.D, err = s.app.SalesDashboard(ctx, rq.actor, period, f); err != nil {
 		return err
 	}
+	if q.Get("format") == "csv" {
+		return writeReportCSV(w, r, "renkei-sales-"+period.Key(), salesTables(lang, d.D))
+	}
 	if d.Dir, err = s.loadDirectory(ctx, rq); err != nil {
 		return err
 	}
@@ -253,6 +257,10 @@ func (s *server) salesDashboardPage(w http.ResponseWriter, r *http.Request, rq *
 		return "/sales/dashboard?" + v.Encode()
 	}
 	d.PrevURL, d.NextURL = nav(period.Prev()), nav(period.Next())
+	cv := d.filterValues()
+	cv.Set("period", period.Key())
+	cv.Set("format", "csv")
+	d.CSV = "/sales/dashboard?" + cv.Encode() + "&table="
 	d.Empty = d.D.Empty()
 	d.build(lang)
 	p.Data = d
