@@ -14,7 +14,7 @@ import (
 // each page r1Loads times after one unmeasured load. The row's figure is
 // the slowest page's p95; the log lists every page.
 
-const r1Loads = 15
+const r1Loads = 10
 
 // r1Pages are the report pages R1 measures. A later report adds its page
 // here.
@@ -28,6 +28,13 @@ var r1Pages = []string{
 	"/reports/marketing",
 	"/reports/marketing?kind=year",
 	"/marketing/market-share",
+	"/reports/attribution",
+	"/reports/attribution?kind=year",
+	"/marketing/campaigns",
+	"/marketing/campaigns/1", // the generator's brand search ads
+	"/marketing/social",
+	"/marketing/surveys/1", // the generator's after-follow NPS survey
+	"/marketing/surveys/2",
 	"/reports/leads",
 	"/reports/quotes",
 	"/sales/targets",

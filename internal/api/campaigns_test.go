@@ -24,18 +24,21 @@ func (e *env) campaignsSamples(role string) map[string]sample {
 		e.t.Fatal(err)
 	}
 	return map[string]sample{
-		"GET /campaigns":                 {path: "/campaigns"},
-		"POST /campaigns":                {path: "/campaigns", body: map[string]any{"name": "Walk new " + role, "kind": "web", "tag": "walk-new-" + role + "-x"}},
-		"GET /campaigns/{id}":            {path: fmt.Sprintf("/campaigns/%d", c.ID)},
-		"PATCH /campaigns/{id}":          {path: fmt.Sprintf("/campaigns/%d", c.ID), body: map[string]any{"goal": "walk"}, headers: []string{"If-Match", `"999"`}},
-		"DELETE /campaigns/{id}":         {path: "/campaigns/999999"},
-		"POST /campaigns/{id}/attendees": {path: "/campaigns/999999/attendees", body: map[string]any{"emails": []string{"a@example.com"}}},
-		"POST /campaigns/{id}/links":     {path: "/campaigns/999999/links", body: map[string]any{"landing": "https://example.jp/", "source": "a", "medium": "b"}},
-		"GET /campaign-costs":            {path: fmt.Sprintf("/campaign-costs?campaign_id=%d", c.ID)},
-		"POST /campaign-costs":           {path: "/campaign-costs", body: map[string]any{"campaign_id": c.ID, "spent_on": "2026-04-02", "amount": 1}},
-		"GET /campaign-costs/{id}":       {path: fmt.Sprintf("/campaign-costs/%d", cost.ID)},
-		"DELETE /campaign-costs/{id}":    {path: "/campaign-costs/999999"},
-		"GET /reports/attribution":       {path: "/reports/attribution?model=linear"},
+		"GET /campaigns":                                  {path: "/campaigns"},
+		"POST /campaigns":                                 {path: "/campaigns", body: map[string]any{"name": "Walk new " + role, "kind": "web", "tag": "walk-new-" + role + "-x"}},
+		"GET /campaigns/{id}":                             {path: fmt.Sprintf("/campaigns/%d", c.ID)},
+		"PATCH /campaigns/{id}":                           {path: fmt.Sprintf("/campaigns/%d", c.ID), body: map[string]any{"goal": "walk"}, headers: []string{"If-Match", `"999"`}},
+		"DELETE /campaigns/{id}":                          {path: "/campaigns/999999"},
+		"POST /campaigns/{id}/attendees":                  {path: "/campaigns/999999/attendees", body: map[string]any{"emails": []string{"a@example.com"}}},
+		"GET /campaigns/{id}/assets":                      {path: fmt.Sprintf("/campaigns/%d/assets", c.ID)},
+		"POST /campaigns/{id}/assets":                     {path: fmt.Sprintf("/campaigns/%d/assets", c.ID), body: map[string]any{"type": "form", "id": 999999}},
+		"DELETE /campaigns/{id}/assets/{type}/{asset_id}": {path: fmt.Sprintf("/campaigns/%d/assets/form/999999", c.ID)},
+		"POST /campaigns/{id}/links":                      {path: "/campaigns/999999/links", body: map[string]any{"landing": "https://example.jp/", "source": "a", "medium": "b"}},
+		"GET /campaign-costs":                             {path: fmt.Sprintf("/campaign-costs?campaign_id=%d", c.ID)},
+		"POST /campaign-costs":                            {path: "/campaign-costs", body: map[string]any{"campaign_id": c.ID, "spent_on": "2026-04-02", "amount": 1}},
+		"GET /campaign-costs/{id}":                        {path: fmt.Sprintf("/campaign-costs/%d", cost.ID)},
+		"DELETE /campaign-costs/{id}":                     {path: "/campaign-costs/999999"},
+		"GET /reports/attribution":                        {path: "/reports/attribution?model=linear"},
 	}
 }
 
@@ -130,6 +133,36 @@ func (e *env) happyCampaigns() {
 	if link["url"] != "https://example.jp/lp?utm_campaign=expo-2026&utm_medium=qr&utm_source=expo" {
 		t.Errorf("link %v", link)
 	}
+
+	// Assets: link a sequence, refuse what does not exist, unlink.
+	q, err := e.app.CreateSequence(ctx, e.admin(), crm.Sequence{Name: "展示会フォロー", Steps: []crm.SequenceStep{
+		{Kind: crm.StepEmail, Subject: "ご来場ありがとうございました", HTML: "<p>資料です</p>"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets := fmt.Sprintf("/api/v1/campaigns/%d/assets", id)
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"type": "webinar", "id": q.ID}, "type"},
+		{map[string]any{"type": "sequence", "id": q.ID + 1000}, "id"},
+	} {
+		if fe := e.do("marketing", "POST", assets, bad.body).want(t, 422).fieldErrors(t); fe[bad.field] == "" {
+			t.Errorf("asset %v: %v", bad.body, fe)
+		}
+	}
+	e.do("viewer", "POST", assets, map[string]any{"type": "sequence", "id": q.ID}).want(t, 403)
+	l := e.do("marketing", "POST", assets, map[string]any{"type": "sequence", "id": q.ID}).want(t, 200).obj(t)
+	if as := l["data"].([]any); len(as) != 1 || as[0].(map[string]any)["name"] != "展示会フォロー" || as[0].(map[string]any)["type"] != "sequence" {
+		t.Errorf("assets after linking: %v", l)
+	}
+	if as := e.do("viewer", "GET", assets, nil).want(t, 200).obj(t)["data"].([]any); len(as) != 1 {
+		t.Errorf("assets: %v", as)
+	}
+	e.do("viewer", "GET", "/api/v1/campaigns/999999/assets", nil).want(t, 404)
+	e.do("marketing", "DELETE", fmt.Sprintf("%s/sequence/%d", assets, q.ID), nil).want(t, 204)
+	e.do("marketing", "DELETE", fmt.Sprintf("%s/sequence/%d", assets, q.ID), nil).want(t, 404)
 
 	// Attendees: an unknown address refuses the whole list.
 	ct := e.newContact("visitor@example.jp", "来場")

@@ -35,6 +35,14 @@ func (s *server) campaignsRoutes() []route {
 		{method: http.MethodPost, path: "/campaigns/{id}/attendees", perm: crm.PermWriteMarketing, id: "addCampaignAttendees", tag: "campaigns",
 			summary: "Put contacts on the campaign's event attendee list by e-mail address; an address no contact has is refused (422) and nothing is written",
 			body:    "AttendeesInput", status: 200, resp: "AttendeesResult", handle: s.addAttendees},
+		{method: http.MethodGet, path: "/campaigns/{id}/assets", perm: crm.PermReadAll, id: "listCampaignAssets", tag: "campaigns",
+			summary: "The forms, broadcasts and sequences the campaign groups: their submissions and e-mail clicks count as its leads and touches",
+			status:  200, resp: "CampaignAssetList", handle: s.listCampaignAssets},
+		{method: http.MethodPost, path: "/campaigns/{id}/assets", perm: crm.PermWriteMarketing, id: "addCampaignAsset", tag: "campaigns",
+			summary: "Link a form, a broadcast or a sequence to the campaign (linking one twice changes nothing); returns the campaign's assets",
+			body:    "CampaignAssetInput", status: 200, resp: "CampaignAssetList", handle: s.addCampaignAsset},
+		{method: http.MethodDelete, path: "/campaigns/{id}/assets/{type}/{asset_id}", perm: crm.PermWriteMarketing, id: "removeCampaignAsset", tag: "campaigns",
+			summary: "Unlink an asset (404 when it was not linked)", status: 204, handle: s.removeCampaignAsset},
 		{method: http.MethodPost, path: "/campaigns/{id}/links", perm: crm.PermWriteMarketing, id: "createCampaignLink", tag: "campaigns",
 			summary: "Build a UTM link for the campaign and keep it (campaign defaults to the campaign's tag); only absolute http(s) landing pages",
 			body:    "UTMLinkInput", status: 201, resp: "CampaignLink", handle: s.createLink},
@@ -107,6 +115,10 @@ func (s *server) toCampaign(r *http.Request, ac app.Actor, c crm.Campaign) (camp
 	if err != nil {
 		return campaignJSON{}, err
 	}
+	return campaignOut(c, n), nil
+}
+
+func campaignOut(c crm.Campaign, n app.CampaignNumbers) campaignJSON {
 	out := campaignJSON{ID: c.ID, Name: c.Name, Kind: string(c.Kind), Status: string(c.Status), StartsOn: optDate(c.StartsOn),
 		EndsOn: optDate(c.EndsOn), Budget: c.Budget, Goal: c.Goal, GoalLeads: c.GoalLeads, OwnerID: optID(c.OwnerID), Tag: c.Tag,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
@@ -121,7 +133,7 @@ func (s *server) toCampaign(r *http.Request, ac app.Actor, c crm.Campaign) (camp
 	if v, ok := n.ROI(); ok {
 		out.Numbers.ROI = &v
 	}
-	return out, nil
+	return out
 }
 
 type campaignInput struct {
@@ -171,13 +183,13 @@ func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request, ac app.Ac
 	if err != nil {
 		return err
 	}
+	ns, err := s.app.CampaignNumbersOf(r.Context(), ac, cs)
+	if err != nil {
+		return err
+	}
 	out := list[campaignJSON]{Data: []campaignJSON{}}
-	for _, c := range cs {
-		j, err := s.toCampaign(r, ac, c)
-		if err != nil {
-			return err
-		}
-		out.Data = append(out.Data, j)
+	for i, c := range cs {
+		out.Data = append(out.Data, campaignOut(c, ns[i]))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -299,6 +311,75 @@ func (s *server) addAttendees(w http.ResponseWriter, r *http.Request, ac app.Act
 		return err
 	}
 	return writeJSON(w, http.StatusOK, attendeesResult{Added: added, Already: already})
+}
+
+type campaignAssetJSON struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type campaignAssetInput struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+}
+
+func (s *server) listCampaignAssets(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return s.writeCampaignAssets(w, r, ac, id)
+}
+
+func (s *server) writeCampaignAssets(w http.ResponseWriter, r *http.Request, ac app.Actor, id int64) error {
+	as, err := s.app.CampaignAssets(r.Context(), ac, id)
+	if err != nil {
+		return err
+	}
+	out := list[campaignAssetJSON]{Data: []campaignAssetJSON{}}
+	for _, a := range as {
+		out.Data = append(out.Data, campaignAssetJSON{Type: string(a.Type), ID: a.ID, Name: a.Name})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) addCampaignAsset(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in campaignAssetInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	if err := s.app.AddCampaignAsset(r.Context(), ac, id, crm.AssetType(in.Type), in.ID); err != nil {
+		if ve, ok := crm.AsValidation(err); ok { // the app names the fields asset_type and asset_id
+			out := &crm.ValidationError{}
+			for k, msg := range ve.Fields {
+				out.Add(strings.TrimPrefix(k, "asset_"), msg)
+			}
+			return out
+		}
+		return err
+	}
+	return s.writeCampaignAssets(w, r, ac, id)
+}
+
+func (s *server) removeCampaignAsset(w http.ResponseWriter, r *http.Request, ac app.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	assetID, err := pathID(r, "asset_id")
+	if err != nil {
+		return err
+	}
+	if err := s.app.RemoveCampaignAsset(r.Context(), ac, id, crm.AssetType(r.PathValue("type")), assetID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type linkInput struct {
@@ -589,6 +670,16 @@ func campaignsSchemas() js {
 		"AttendeesInput": input([]string{"emails"}, js{
 			"emails":      arrayOf(str("A contact's e-mail address.")),
 			"attended_on": date("Default: the campaign's start date (or today)."),
+		}),
+		"CampaignAsset": record(js{
+			"type": enumOf("form", "broadcast", "sequence"),
+			"id":   idSchema("The form's, broadcast's or sequence's id."),
+			"name": str("Its name (empty when it was deleted)."),
+		}),
+		"CampaignAssetList": listOf("CampaignAsset"),
+		"CampaignAssetInput": input([]string{"type", "id"}, js{
+			"type": enumOf("form", "broadcast", "sequence"),
+			"id":   idSchema("An existing form, broadcast or sequence."),
 		}),
 		"AttendeesResult": record(js{"added": integer("Put on the list."), "already": integer("On the list already.")}),
 		"UTMLinkInput": input([]string{"landing", "source", "medium"}, js{

@@ -133,15 +133,18 @@ func (a *App) DeleteCampaign(ctx context.Context, ac Actor, id int64) error {
 	})
 }
 
-// CampaignAssets lists a campaign's forms and broadcasts.
+// CampaignAssets lists a campaign's forms, broadcasts and sequences.
 func (a *App) CampaignAssets(ctx context.Context, ac Actor, id int64) ([]store.CampaignAsset, error) {
 	if err := ac.require(crm.PermReadAll); err != nil {
+		return nil, err
+	}
+	if _, err := a.Store.Campaign(ctx, id); err != nil {
 		return nil, err
 	}
 	return a.Store.CampaignAssets(ctx, id)
 }
 
-// AddCampaignAsset links a form or a broadcast to a campaign.
+// AddCampaignAsset links a form, a broadcast or a sequence to a campaign.
 func (a *App) AddCampaignAsset(ctx context.Context, ac Actor, id int64, t crm.AssetType, assetID int64) error {
 	if err := ac.require(crm.PermWriteMarketing); err != nil {
 		return err
@@ -160,8 +163,14 @@ func (a *App) AddCampaignAsset(ctx context.Context, ac Actor, id int64, t crm.As
 		} else if err != nil {
 			return err
 		}
+	case crm.AssetSequence:
+		if _, err := a.Store.Sequence(ctx, assetID); errors.Is(err, crm.ErrNotFound) {
+			v.Add("asset_id", "is not a sequence")
+		} else if err != nil {
+			return err
+		}
 	default:
-		v.Add("asset_type", "choose form or broadcast")
+		v.Add("asset_type", "choose form, broadcast or sequence")
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -483,28 +492,42 @@ func (n CampaignNumbers) ROI() (float64, bool) {
 
 // CampaignNumbers computes a campaign's numbers.
 func (a *App) CampaignNumbers(ctx context.Context, ac Actor, c crm.Campaign) (CampaignNumbers, error) {
-	if err := ac.require(crm.PermReadAll); err != nil {
+	ns, err := a.CampaignNumbersOf(ctx, ac, []crm.Campaign{c})
+	if err != nil {
 		return CampaignNumbers{}, err
+	}
+	return ns[0], nil
+}
+
+// CampaignNumbersOf computes the numbers of several campaigns at once (a
+// list, a dashboard), in their order.
+func (a *App) CampaignNumbersOf(ctx context.Context, ac Actor, cs []crm.Campaign) ([]CampaignNumbers, error) {
+	if err := ac.require(crm.PermReadAll); err != nil {
+		return nil, err
 	}
 	conv, err := a.Converter(ctx)
 	if err != nil {
-		return CampaignNumbers{}, err
+		return nil, err
 	}
-	raw, err := a.Store.CampaignNumbers(ctx, c)
+	raws, err := a.Store.CampaignNumbers(ctx, cs...)
 	if err != nil {
-		return CampaignNumbers{}, err
+		return nil, err
 	}
-	n := CampaignNumbers{Visits: raw.Visits, Leads: raw.Leads, MQLs: raw.MQLs, Deals: raw.Deals, Cost: raw.Cost,
-		Budget: c.Budget, Base: conv.Base, WonDeals: len(raw.Won)}
-	for _, w := range raw.Won {
-		v, ok := conv.ToBase(w.Amount, w.Currency, w.WonAt)
-		if !ok {
-			n.LeftOut++
-			continue
+	out := make([]CampaignNumbers, len(cs))
+	for i, raw := range raws {
+		n := CampaignNumbers{Visits: raw.Visits, Leads: raw.Leads, MQLs: raw.MQLs, Deals: raw.Deals, Cost: raw.Cost,
+			Budget: cs[i].Budget, Base: conv.Base, WonDeals: len(raw.Won)}
+		for _, w := range raw.Won {
+			v, ok := conv.ToBase(w.Amount, w.Currency, w.WonAt)
+			if !ok {
+				n.LeftOut++
+				continue
+			}
+			n.WonRevenue += v
 		}
-		n.WonRevenue += v
+		out[i] = n
 	}
-	return n, nil
+	return out, nil
 }
 
 // ---- attribution ----
@@ -563,6 +586,7 @@ type touchMapper struct {
 	byTag       map[string]int64
 	byForm      map[int64]int64
 	byBroadcast map[int64]int64
+	bySequence  map[int64]int64
 }
 
 func (a *App) touchMapper(ctx context.Context) (*touchMapper, map[int64]string, error) {
@@ -570,7 +594,7 @@ func (a *App) touchMapper(ctx context.Context) (*touchMapper, map[int64]string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	m := &touchMapper{byTag: map[string]int64{}, byForm: map[int64]int64{}, byBroadcast: map[int64]int64{}}
+	m := &touchMapper{byTag: map[string]int64{}, byForm: map[int64]int64{}, byBroadcast: map[int64]int64{}, bySequence: map[int64]int64{}}
 	names := map[int64]string{}
 	for _, c := range cs {
 		m.byTag[c.Tag] = c.ID
@@ -590,6 +614,10 @@ func (a *App) touchMapper(ctx context.Context) (*touchMapper, map[int64]string, 
 			if _, ok := m.byBroadcast[x.ID]; !ok {
 				m.byBroadcast[x.ID] = x.CampaignID
 			}
+		case crm.AssetSequence:
+			if _, ok := m.bySequence[x.ID]; !ok {
+				m.bySequence[x.ID] = x.CampaignID
+			}
 		}
 	}
 	return m, names, nil
@@ -597,7 +625,7 @@ func (a *App) touchMapper(ctx context.Context) (*touchMapper, map[int64]string, 
 
 // touch maps a raw touch: a visit's or submission's campaign is the one
 // whose tag it carried (a submission without a tag: the campaign its form
-// belongs to); an e-mail click's the campaign of its broadcast; an
+// belongs to); an e-mail click's the campaign of its broadcast or sequence; an
 // attendance's its campaign; sales activities belong to none.
 func (m *touchMapper) touch(r store.RawTouch) crm.Touch {
 	t := crm.Touch{At: r.At, Kind: r.Kind}
@@ -620,8 +648,11 @@ func (m *touchMapper) touch(r store.RawTouch) crm.Touch {
 		}
 		t.Channel = channelOf(r.Source, r.Medium, host)
 	case crm.TouchEmail:
-		if r.SourceType == SourceBroadcast {
-			t.CampaignID = m.byBroadcast[r.BroadcastID]
+		switch r.SourceType {
+		case SourceBroadcast:
+			t.CampaignID = m.byBroadcast[r.EmailSource]
+		case SourceSequence:
+			t.CampaignID = m.bySequence[r.EmailSource]
 		}
 		t.Channel = "email / " + r.SourceType
 	case crm.TouchEvent:
@@ -633,21 +664,30 @@ func (m *touchMapper) touch(r store.RawTouch) crm.Touch {
 	return t
 }
 
-// journeys builds the journey of each won deal (its amount in the base
-// currency). Deals whose currency has no rate are counted in leftOut.
-func (a *App) journeys(ctx context.Context, from, to time.Time) (deals []store.JourneyDeal, js []crm.Journey, m *touchMapper,
+// journeys builds the journey of each won deal the actor may see (its
+// amount in the base currency). Deals whose currency has no rate are counted
+// in leftOut.
+func (a *App) journeys(ctx context.Context, ac Actor, from, to time.Time) (deals []store.JourneyDeal, js []crm.Journey, m *touchMapper,
 	names map[int64]string, base string, leftOut []string, err error) {
 	conv, err := a.Converter(ctx)
 	if err != nil {
 		return
 	}
 	base = conv.Base
+	mode, err := a.visibility(ctx, "deals")
+	if err != nil {
+		return
+	}
+	viewer := ac.User.Viewer()
 	all, err := a.Store.WonDealsBetween(ctx, from, to)
 	if err != nil {
 		return
 	}
 	var ids []int64
 	for _, d := range all {
+		if !viewer.CanSee(mode, d.OwnerID, d.TeamID) {
+			continue
+		}
 		v, ok := conv.ToBase(d.Amount, d.Currency, d.WonAt)
 		if !ok {
 			leftOut = append(leftOut, d.Currency)
@@ -685,8 +725,8 @@ func (a *App) journeys(ctx context.Context, from, to time.Time) (deals []store.J
 }
 
 // AttributionReport attributes the revenue of the deals won in [from, to)
-// by model. It counts every won deal of the workspace, as the sales
-// targets' actuals do.
+// by model. It counts the won deals the actor may see, as the closed-loop
+// report and the owner dashboard do.
 func (a *App) AttributionReport(ctx context.Context, ac Actor, model crm.AttributionModel, from, to time.Time) (AttributionReport, error) {
 	if err := ac.require(crm.PermReadAll); err != nil {
 		return AttributionReport{}, err
@@ -697,7 +737,7 @@ func (a *App) AttributionReport(ctx context.Context, ac Actor, model crm.Attribu
 	if !from.Before(to) {
 		return AttributionReport{}, crm.Invalid("to", "must be after from")
 	}
-	deals, js, _, names, base, leftOut, err := a.journeys(ctx, from, to)
+	deals, js, _, names, base, leftOut, err := a.journeys(ctx, ac, from, to)
 	if err != nil {
 		return AttributionReport{}, err
 	}

@@ -278,6 +278,89 @@ func TestAttributionReport(t *testing.T) {
 	if _, err := f.app.AttributionReport(ctx, viewer, crm.ModelLinear, april.End, april.Start); err == nil {
 		t.Error("to before from was accepted")
 	}
+	// With team-private deals the report counts the deals the viewer may
+	// see, as the closed-loop report does: the viewer (in no team) sees
+	// none of the four; their owner sees them all.
+	ws, v, err := f.app.Workspace(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.RecordVisibility = map[string]crm.Visibility{"deals": crm.VisibleTeam}
+	if _, err := f.app.UpdateWorkspace(ctx, f.owner, ws, v); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := f.app.AttributionReport(ctx, viewer, crm.ModelLinear, april.Start, april.End); err != nil || rep.Deals != 0 || rep.Revenue != 0 || len(rep.ByCampaign) != 0 {
+		t.Errorf("viewer with team-private deals: %+v %v", rep, err)
+	}
+	if rep, err := f.app.AttributionReport(ctx, f.sales, crm.ModelLinear, april.Start, april.End); err != nil || rep.Deals != 4 || rep.Revenue != 2_000_000 {
+		t.Errorf("the deals' owner with team-private deals: %+v %v", rep, err)
+	}
+}
+
+// A sequence linked to a campaign brings the clicks in any of its e-mails:
+// P3 (no touches in the fixture) clicks the sequence's first e-mail on day
+// 4, before D3 (¥200,000) is won on day 11.
+func TestCampaignSequenceAsset(t *testing.T) {
+	f := newCampaignFixture(t)
+	viewer := f.addUser(t, "viewer@example.jp", crm.RoleViewer)
+	q, err := f.app.CreateSequence(ctx, f.owner, nurture(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.AddCampaignAsset(ctx, viewer, f.d.ID, crm.AssetSequence, q.ID); !errors.Is(err, crm.ErrForbidden) {
+		t.Errorf("a viewer linked a sequence: %v", err)
+	}
+	if err := f.app.AddCampaignAsset(ctx, f.owner, f.d.ID, crm.AssetSequence, q.ID+1000); err == nil {
+		t.Error("a sequence that does not exist was linked")
+	}
+	if err := f.app.AddCampaignAsset(ctx, f.owner, f.d.ID, crm.AssetSequence, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	as, err := f.app.CampaignAssets(ctx, viewer, f.d.ID)
+	if err != nil || len(as) != 1 || as[0].Type != crm.AssetSequence || as[0].Name != q.Name {
+		t.Fatalf("assets: %+v %v", as, err)
+	}
+	step := q.Steps[4].ID // the second e-mail: any step counts
+	if _, err := f.app.Store.DB().Exec(`INSERT INTO email_events (contact_id, source_type, source_id, kind, url, at)
+		VALUES ($1, 'sequence', $2, 'click', 'https://example.jp/guide', $3)`, f.p3, step, day(4).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.app.CampaignNumbers(ctx, viewer, f.d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Leads != 1 || n.Deals != 1 || n.WonDeals != 1 || n.WonRevenue != 200_000 {
+		t.Errorf("numbers with the sequence: %+v", n)
+	}
+	ws, _, err := f.app.Workspace(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	april, _ := ws.ParsePeriod("2026-04")
+	rep, err := f.app.AttributionReport(ctx, viewer, crm.ModelFirstTouch, april.Start, april.End)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Unattributed != 0 || rep.UnattributedDeals != 0 {
+		t.Errorf("D3 is still unattributed: %+v", rep)
+	}
+	got := map[int64]int64{}
+	for _, r := range rep.ByCampaign {
+		got[r.CampaignID] = r.Revenue
+	}
+	chans := map[string]int64{}
+	for _, r := range rep.ByChannel {
+		chans[r.Key] = r.Revenue
+	}
+	if got[f.d.ID] != 200_000 || chans["email / sequence"] != 200_000 {
+		t.Errorf("first touch: campaigns %v, channels %v", got, chans)
+	}
+	if err := f.app.RemoveCampaignAsset(ctx, f.owner, f.d.ID, crm.AssetSequence, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.app.CampaignNumbers(ctx, viewer, f.d); n.Leads != 0 {
+		t.Errorf("leads after the sequence was unlinked: %d", n.Leads)
+	}
 }
 
 func TestCampaignPermissionsAndValidation(t *testing.T) {

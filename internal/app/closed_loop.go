@@ -142,7 +142,7 @@ func (a *App) ClosedLoop(ctx context.Context, ac Actor, p crm.Period) (ClosedLoo
 		}
 	}
 	g.Go(func() (err error) { fits, err = a.Store.ClosedFits(gctx, q, p.Start, p.End); return err })
-	g.Go(func() (err error) { leads, err = a.LeadsReport(gctx, ac, p.Start, p.End); return err })
+	g.Go(func() (err error) { leads, err = a.leadsReport(gctx, ac, p.Start, p.End, false); return err })
 	g.Go(func() (err error) { outcomes, err = a.Store.HandoffOutcomes(gctx, p.Start, p.End); return err })
 	g.Go(func() (err error) { r.Sequences, err = a.sequenceLifts(gctx, ac); return err })
 	if err := g.Wait(); err != nil {

@@ -27,10 +27,11 @@ func TestCampaignsExtension(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%s: %v", c.Name, err)
 		}
-		n, err := s.CampaignNumbers(ctx, c)
+		ns, err := s.CampaignNumbers(ctx, c)
 		if err != nil {
 			t.Fatal(err)
 		}
+		n := ns[0]
 		if c.Budget <= 0 || n.Cost <= 0 {
 			t.Errorf("%s: budget %d, cost %d", c.Tag, c.Budget, n.Cost)
 		}

@@ -48,13 +48,13 @@ func (s *Store) LeadsBySource(ctx context.Context, from, to time.Time) (map[stri
 // VisitorsByCampaign counts visitors first seen in [from, to) by their
 // first UTM campaign ("" = none), and how many of them identified.
 func (s *Store) VisitorsByCampaign(ctx context.Context, from, to time.Time) (visitors, identified map[string]int, err error) {
-	visitors, err = countBy(ctx, s.r(), `SELECT first_utm_campaign, COUNT(*) FROM visitors WHERE first_seen >= $1 AND first_seen < $2
-		GROUP BY first_utm_campaign`, ms(from), ms(to))
-	if err != nil {
-		return nil, nil, err
+	visitors, identified, err = countPairsBy(ctx, s.r(), `SELECT first_utm_campaign, COUNT(*), COUNT(contact_id)
+		FROM visitors WHERE first_seen >= $1 AND first_seen < $2 GROUP BY first_utm_campaign`, ms(from), ms(to))
+	for k, n := range identified {
+		if n == 0 {
+			delete(identified, k)
+		}
 	}
-	identified, err = countBy(ctx, s.r(), `SELECT first_utm_campaign, COUNT(*) FROM visitors WHERE first_seen >= $1 AND first_seen < $2
-		AND contact_id IS NOT NULL GROUP BY first_utm_campaign`, ms(from), ms(to))
 	return visitors, identified, err
 }
 

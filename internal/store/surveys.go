@@ -233,6 +233,18 @@ type SurveyResponseFilter struct {
 	Limit     int // 0 = all (results, exports)
 }
 
+// NPSValues lists the scores (0–10) given to the first NPS question of a
+// survey by the responses of [from, to).
+func (s *Store) NPSValues(ctx context.Context, surveyID int64, from, to time.Time) ([]int, error) {
+	ids, err := s.int64s(ctx, `SELECT nps FROM survey_responses WHERE survey_id = $1 AND at >= $2 AND at < $3 AND nps IS NOT NULL`,
+		surveyID, ms(from), ms(to))
+	out := make([]int, len(ids))
+	for i, v := range ids {
+		out[i] = int(v)
+	}
+	return out, err
+}
+
 // SurveyResponses lists responses with their contacts' stage and industry.
 func (s *Store) SurveyResponses(ctx context.Context, f SurveyResponseFilter) ([]SurveyResponse, error) {
 	a := &sqlArgs{}

@@ -119,13 +119,13 @@ func (s *server) campaignsPage(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
+	ns, err := s.app.CampaignNumbersOf(ctx, rq.actor, cs)
+	if err != nil {
+		return err
+	}
 	rows := []campaignRow{}
-	for _, c := range cs {
-		n, err := s.app.CampaignNumbers(ctx, rq.actor, c)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, campaignRow{Campaign: c, Owner: names[c.OwnerID], Stats: s.campaignStats(rq.lang, c, n)})
+	for i, c := range cs {
+		rows = append(rows, campaignRow{Campaign: c, Owner: names[c.OwnerID], Stats: s.campaignStats(rq.lang, c, ns[i])})
 	}
 	p := s.newPage(w, r, rq, "campaigns.title")
 	p.Section, p.Sub = "marketing", "campaigns"
@@ -323,7 +323,7 @@ type campaignPageData struct {
 	Stats         campaignStats
 	Base          string
 	Assets        []store.CampaignAsset
-	AssetOptions  []option // forms and broadcasts not linked yet
+	AssetOptions  []option // forms, broadcasts and sequences not linked yet
 	Attendees     []store.Attendee
 	AttendeeCount int
 	Costs         []crm.CampaignCost
@@ -379,6 +379,15 @@ func (s *server) campaignPageFor(w http.ResponseWriter, r *http.Request, rq *req
 		for _, b := range bs {
 			if k := fmt.Sprintf("broadcast:%d", b.ID); !linked[k] {
 				d.AssetOptions = append(d.AssetOptions, option{k, i18n.T(rq.lang, "campaigns.asset.broadcast") + ": " + b.Name})
+			}
+		}
+		qs, err := s.app.Sequences(ctx, rq.actor)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range qs {
+			if k := fmt.Sprintf("sequence:%d", q.ID); !linked[k] {
+				d.AssetOptions = append(d.AssetOptions, option{k, i18n.T(rq.lang, "campaigns.asset.sequence") + ": " + q.Name})
 			}
 		}
 	}
@@ -444,7 +453,7 @@ func assetRef(s string) (crm.AssetType, int64, error) {
 	t, idText, _ := strings.Cut(s, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil || id <= 0 {
-		return "", 0, crm.Invalid("asset", "choose a form or a broadcast")
+		return "", 0, crm.Invalid("asset", "choose a form, a broadcast or a sequence")
 	}
 	return crm.AssetType(t), id, nil
 }
