@@ -41,11 +41,12 @@ test-postgres:
 	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
 	RENKEI_TEST_DATABASE_URL='$(PG_TEST_URL)' $(GO) test -count=1 -timeout 30m ./...
 
-## bench: the quick benchmark run (SQLite); bench-full: both databases
-bench: build
+## bench: the quick benchmark run (SQLite); bench-full: both databases (both install what the tests
+## install first: Q1 renders quote PDFs with the system's IPAex font)
+bench: test-deps build
 	$(GO) run ./cmd/renkei-bench -quick
 
-bench-full: build
+bench-full: test-deps build
 	$(GO) run ./cmd/renkei-bench -postgres '$(PG_TEST_URL)'
 
 clean:
