@@ -112,11 +112,17 @@ func (s *Store) SegmentHasAny(ctx context.Context, g crm.Segment, env SegmentEnv
 		if err != nil {
 			return nil, err
 		}
-		// The ids drive the query (CROSS JOIN keeps SQLite from starting
-		// with an index the segment's conditions suggest, which reads a
-		// large part of the contacts for each chunk).
-		rows, err := s.r().QueryContext(ctx, "WITH ids (id) AS (VALUES ("+strings.ReplaceAll(idList(chunk), ",", "),(")+
-			")) SELECT c.id FROM ids CROSS JOIN contacts c WHERE c.id = ids.id AND "+where, a.vals...)
+		// The ids must drive the query. PostgreSQL does that with an IN
+		// list (and hashes a VALUES list against a scan of every contact);
+		// SQLite starts from an index the segment's conditions suggest,
+		// which reads a large part of the contacts for each chunk, unless a
+		// CROSS JOIN fixes the order.
+		q := "SELECT c.id FROM contacts c WHERE c.id IN (" + idList(chunk) + ") AND " + where
+		if s.d == sqlite {
+			q = "WITH ids (id) AS (VALUES (" + strings.ReplaceAll(idList(chunk), ",", "),(") +
+				")) SELECT c.id FROM ids CROSS JOIN contacts c WHERE c.id = ids.id AND " + where
+		}
+		rows, err := s.r().QueryContext(ctx, q, a.vals...)
 		if err != nil {
 			return nil, err
 		}
