@@ -388,11 +388,11 @@ func (s *Store) CampaignNumbers(ctx context.Context, cs ...crm.Campaign) ([]Camp
 	if len(cs) == 0 {
 		return out, nil
 	}
-	visits, err := s.sumsBy(ctx, "SELECT value, CAST(SUM(views) AS BIGINT) FROM track_utm WHERE dim = 'campaign' GROUP BY value")
+	visits, err := countBy(ctx, s.r(), "SELECT value, CAST(SUM(views) AS BIGINT) FROM track_utm WHERE dim = 'campaign' GROUP BY value")
 	if err != nil {
 		return nil, err
 	}
-	costs, err := s.sumsBy(ctx, "SELECT CAST(campaign_id AS TEXT), CAST(SUM(amount) AS BIGINT) FROM campaign_costs GROUP BY campaign_id")
+	costs, err := countBy(ctx, s.r(), "SELECT CAST(campaign_id AS TEXT), CAST(SUM(amount) AS BIGINT) FROM campaign_costs GROUP BY campaign_id")
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +400,7 @@ func (s *Store) CampaignNumbers(ctx context.Context, cs ...crm.Campaign) ([]Camp
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, c := range cs {
-		out[i].Visits, out[i].Cost = visits[c.Tag], costs[strconv.FormatInt(c.ID, 10)]
+		out[i].Visits, out[i].Cost = int64(visits[c.Tag]), int64(costs[strconv.FormatInt(c.ID, 10)])
 		g.Go(func() error {
 			ids, err := s.int64s(gctx, campaignLeadsQuery, c.Tag, c.ID)
 			slices.Sort(ids)
@@ -476,25 +476,6 @@ func (s *Store) campaignDeals(ctx context.Context, where string, out []CampaignC
 		}
 	}
 	return rows.Err()
-}
-
-// sumsBy reads a query of (key, sum) rows into a map.
-func (s *Store) sumsBy(ctx context.Context, q string, args ...any) (map[string]int64, error) {
-	rows, err := s.r().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v int64
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, rows.Err()
 }
 
 // int64s reads a query of one integer column.
